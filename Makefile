@@ -1,0 +1,88 @@
+# Callback Companion: the commands a developer, a clinic and CI need.
+#
+#   make run     set up, train if anything changed, start the assistant
+#   make test    set up if needed, run the whole test suite
+#
+# Everything lives in .venv (Python 3.11) and build/; `make clean` removes them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+RASA        := $(VENV)/bin/rasa
+SPACY_MODEL := build/spacy-en-callback
+MODEL       := models/callback-companion.tar.gz
+STAMP_DEPS  := $(VENV)/.installed
+SYSTEM_DEPS := build/.system-packages
+
+export PYTHONPATH := $(CURDIR)
+# TensorFlow's start-up chatter hides the messages that matter.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml) content/terms.yml \
+                $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
+
+.PHONY: help setup system-packages train run test test-fast eval bench call fuzz lock clean
+
+help:
+	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
+	@echo "make test   - set up if needed and run the whole test suite"
+	@echo "make eval   - NLU evaluation report (reports/nlu.md)"
+	@echo "make bench  - latency and throughput benchmark (reports/bench.md)"
+	@echo "make call   - play a phone call in the terminal"
+	@echo "make fuzz   - the fuzz tests with a long budget"
+	@echo "make lock   - regenerate requirements/lock.txt from requirements/requirements.in"
+
+setup: $(STAMP_DEPS) $(SPACY_MODEL)/meta.json
+
+$(STAMP_DEPS): requirements/lock.txt
+	@scripts/find-python.sh > /dev/null
+	@test -x $(PY) || $$(scripts/find-python.sh) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/lock.txt
+	@touch $@
+
+$(SPACY_MODEL)/meta.json: $(STAMP_DEPS) scripts/build_spacy_model.py content/terms.yml companion/terms.py
+	$(PY) scripts/build_spacy_model.py $(SPACY_MODEL)
+
+# Debian packages the tests and benchmarks drive for real: a browser, a speech
+# synthesiser, PostgreSQL, Redis and nginx.
+system-packages: $(SYSTEM_DEPS)
+$(SYSTEM_DEPS): scripts/system-packages.sh
+	scripts/system-packages.sh
+	@mkdir -p build && touch $@
+
+train: $(MODEL)
+
+$(MODEL): $(STAMP_DEPS) $(TRAIN_INPUTS)
+	$(RASA) train --fixed-model-name callback-companion --out models --quiet
+	@touch $@
+
+run: setup train
+	scripts/run.sh
+
+test: setup system-packages
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+eval: setup
+	$(PY) scripts/evaluate_nlu.py
+
+bench: setup train
+	$(PY) scripts/bench.py
+
+call: setup train
+	$(PY) scripts/call_simulator.py
+
+fuzz: setup
+	FUZZ_EXAMPLES=20000 $(PY) -m pytest tests/test_fuzz.py -p no:cacheprovider -s
+
+lock: $(STAMP_DEPS)
+	$(PY) scripts/lock.py
+
+clean:
+	rm -rf $(VENV) build models .pytest_cache test-artifacts

@@ -1,0 +1,115 @@
+"""What every action shares: the content, the facility, the person's channel, and how a reply is sent and remembered.
+
+Slots the actions keep (none influences the dialogue policies):
+- last_reply: what was said last, so it can be repeated ("answer:<id>:<part>[:<extra>]" or "behaviour:<key>:<kind>")
+- topic: the answer id a finding or test was last discussed in, for "is that bad?" and "and a biopsy for that?"
+- pending_offer: what a "yes" would accept ("answer:<id>", "handoff", "dial:988")
+- misunderstood: consecutive turns not understood
+- disclaimer_given: the one-line disclaimer has been shown
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from companion.content import TOPIC_ANSWERS, Answer, Content, content
+from companion.render import Reply, is_voice, render_answer, render_behaviour
+from companion.settings import Facility, load_facility
+
+_facility: Optional[Facility] = None
+
+
+def facility() -> Facility:
+    global _facility
+    if _facility is None:
+        _facility = load_facility()
+    return _facility
+
+
+class Turn:
+    """One action run: reads the tracker, sends replies, and collects the slot events to return."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.content: Content = content()
+        self.facility: Facility = facility()
+        self.channel: Optional[str] = tracker.get_latest_input_channel()
+        self.events: List[Dict[Text, Any]] = []
+
+    # --- reading the turn -------------------------------------------------
+    @property
+    def voice(self) -> bool:
+        return is_voice(self.channel)
+
+    @property
+    def intent(self) -> str:
+        return (self.tracker.latest_message.get("intent") or {}).get("name") or ""
+
+    @property
+    def text(self) -> str:
+        return self.tracker.latest_message.get("text") or ""
+
+    def entity(self, name: str) -> Optional[str]:
+        values = [e.get("value") for e in self.tracker.latest_message.get("entities", []) if e.get("entity") == name]
+        return str(values[0]) if values else None
+
+    def slot(self, name: str) -> Any:
+        return self.tracker.get_slot(name)
+
+    def mentioned_topic(self) -> Optional[str]:
+        """The answer id of a finding or test named in this message, if any."""
+        for entity in ("finding", "test"):
+            value = self.entity(entity)
+            if value and (entity, value) in TOPIC_ANSWERS:
+                return TOPIC_ANSWERS[(entity, value)]
+        return None
+
+    # --- replying ---------------------------------------------------------
+    def send(self, reply: Reply, remember: Optional[str] = None, disclaimer: bool = True) -> None:
+        """Sends a reply, with the disclaimer in front the first time the assistant speaks."""
+        if disclaimer and not self.slot("disclaimer_given"):
+            lead = self.content.behaviour("disclaimer")
+            reply.text = f"{lead.spoken} {reply.text}" if self.voice else f"{lead.text}\n\n{reply.text}"
+            self.set("disclaimer_given", True)
+        self.dispatcher.utter_message(**reply.as_message())
+        if remember:
+            self.set("last_reply", remember)
+
+    def set(self, slot: str, value: Any) -> None:
+        self.events.append(SlotSet(slot, value))
+
+    def answer(self, answer: Answer, part: str = "main", body=None, extra: str = "", **custom) -> None:
+        """Sends a curated answer and makes it the conversation's context."""
+        reply = render_answer(answer, self.channel, self.content, body=body, part=part, **custom)
+        self.send(reply, remember=":".join(filter(None, ["answer", answer.id, part, extra])))
+        if answer.id in TOPIC_ANSWERS.values():
+            self.set("topic", answer.id)
+        self.set("misunderstood", 0.0)
+        self.set("pending_offer", "more:" + answer.id if answer.more and part == "main" else None)
+
+    def behaviour(self, key: str, kind: str, remember: bool = True, **kwargs) -> None:
+        reply = render_behaviour(key, kind, self.channel, self.content, self.facility, **kwargs)
+        self.send(reply, remember=f"behaviour:{key}:{kind}" if remember else None,
+                  disclaimer=kind not in ("crisis", "emergency"))
+
+
+class CompanionAction(Action):
+    """An action that works through a Turn; subclasses implement `respond`."""
+
+    action_name = ""
+
+    def name(self) -> Text:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        turn = Turn(dispatcher, tracker)
+        self.respond(turn)
+        return turn.events
+
+    def respond(self, turn: Turn) -> None:
+        raise NotImplementedError

@@ -1,0 +1,70 @@
+"""Handing over to a person, and what happens when the assistant does not understand.
+
+Handoff is channel-aware: the phone line gets a transfer target when the
+clinic is open (the channel dials it, and falls back to the support line);
+chat gets the numbers and hours as a card, a ConversationPaused event and a
+staff record; the speaker gets the numbers spoken and on a card.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk.events import ConversationPaused
+
+from actions.base import CompanionAction, Turn
+from companion.escalation import plan_handoff, record_handoff
+from companion.render import answer_button, button
+
+# Conversations on these channels are paused for staff after a handoff.
+PAUSING_CHANNELS = frozenset({"webchat"})
+MISUNDERSTOOD_LIMIT = 2
+
+
+def hand_off(turn: Turn, reason: str, prefix_key: str = "") -> None:
+    handoff = plan_handoff(turn.facility)
+    key = "handoff_open" if handoff.clinic_reachable else "handoff_support_only"
+    prefix = turn.content.behaviour(prefix_key) if prefix_key else None
+    buttons = [button(f"Call {c.name}", c.as_dict()["tel"]) for c in handoff.contacts]
+    turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, reason=reason, **handoff.as_dict())
+    record_handoff(turn.tracker.sender_id, turn.channel, reason, handoff)
+    turn.set("misunderstood", 0.0)
+    turn.set("pending_offer", None)
+    if turn.channel in PAUSING_CHANNELS:
+        turn.events.append(ConversationPaused())
+
+
+class ActionHandoff(CompanionAction):
+    action_name = "action_handoff"
+
+    def respond(self, turn: Turn) -> None:
+        hand_off(turn, reason="asked")
+
+
+class ActionClarify(CompanionAction):
+    """Not understood: first 'did you mean...?' with the likeliest answers, then a person."""
+
+    action_name = "action_clarify"
+
+    def respond(self, turn: Turn) -> None:
+        misunderstood = int(turn.slot("misunderstood") or 0) + 1
+        if misunderstood >= MISUNDERSTOOD_LIMIT:
+            hand_off(turn, reason="not_understood", prefix_key="not_understood_handoff")
+            return
+        candidates = []
+        for ranked in turn.tracker.latest_message.get("intent_ranking", []):
+            answer = turn.content.answer_for_intent(ranked.get("name"))
+            if answer and answer not in candidates:
+                candidates.append(answer)
+            if len(candidates) == 2:
+                break
+        if candidates:
+            title = candidates[0].title.rstrip("?")
+            turn.behaviour(
+                "did_you_mean", "fallback",
+                buttons=[answer_button(a) for a in candidates] + [button("Talk to a person", "/human_handoff")],
+                fields={"topic": title[:1].lower() + title[1:]},
+                choices=[{"answer_id": a.id, "title": a.title} for a in candidates],
+            )
+            turn.set("pending_offer", f"answer:{candidates[0].id}")
+        else:
+            turn.behaviour("did_you_mean_none", "fallback")
+        turn.set("misunderstood", float(misunderstood))

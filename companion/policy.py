@@ -1,0 +1,66 @@
+"""SafetyPolicy: answers a crisis or an emergency before any rule, story or other policy can act.
+
+On every user turn it screens the message text itself (companion.safety, no
+classifier involved) and also honours a confident `crisis` or `emergency`
+intent from the classifier. Its priority is above RulePolicy's, so no rule or
+story can override it. After its action it hands back to listening.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from companion import safety
+
+SAFETY_ACTION = "action_safety_response"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class SafetyPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "priority": 7,  # RulePolicy, the highest built-in, has 6
+            "intent_threshold": 0.6,  # classifier confidence that counts as a second net
+        }
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource  # nothing to learn: the screen is data in content/safety.yml
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        last_action = tracker.latest_action_name
+        if last_action == SAFETY_ACTION:
+            probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
+        elif last_action == ACTION_LISTEN_NAME and self._in_danger(tracker):
+            probabilities[domain.index_for_action(SAFETY_ACTION)] = 1.0
+        return self._prediction(probabilities)
+
+    def _in_danger(self, tracker: DialogueStateTracker) -> bool:
+        message = tracker.latest_message
+        if message is None:
+            return False
+        if safety.screen(message.text or ""):
+            return True
+        intent = message.intent or {}
+        ranking = {i.get("name"): i.get("confidence", 0.0) for i in message.parse_data.get("intent_ranking", [])}
+        ranking.setdefault(intent.get("name"), intent.get("confidence", 0.0))
+        return any(
+            (ranking.get(kind) or 0.0) >= self.config["intent_threshold"] for kind in (safety.CRISIS, safety.EMERGENCY)
+        )

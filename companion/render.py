@@ -1,0 +1,135 @@
+"""Renders content for the channel a person is on: spoken words for voice, text with sources and buttons for chat.
+
+Every rendered reply carries the machine-readable `custom` object of the reply
+contract: `{"answer_id": ..., "sources": [...]}` for curated answers and
+`{"answer_id": <kind>}` for everything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Dict, Iterable, List, Optional
+
+from companion import phone
+from companion.content import Answer, Content, Source, Spoken
+from companion.settings import Facility
+
+VOICE_CHANNELS = frozenset({"twilio_ivr", "alexa"})
+BEHAVIOUR_KINDS = frozenset(
+    {"greeting", "goodbye", "help", "handoff", "crisis", "emergency", "no_diagnosis", "out_of_scope", "fallback"}
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def is_voice(channel: Optional[str]) -> bool:
+    return (channel or "") in VOICE_CHANNELS
+
+
+@dataclasses.dataclass
+class Reply:
+    text: str
+    custom: Dict
+    buttons: List[Dict[str, str]] = dataclasses.field(default_factory=list)
+
+    def as_message(self) -> Dict:
+        """Keyword arguments for the action dispatcher's utter_message."""
+        message: Dict = {"text": self.text, "json_message": self.custom}
+        if self.buttons:
+            message["buttons"] = self.buttons
+        return message
+
+
+def button(title: str, payload: str) -> Dict[str, str]:
+    return {"title": title, "payload": payload}
+
+
+def answer_button(answer: Answer) -> Dict[str, str]:
+    return button(answer.title, f"/{answer.intent}")
+
+
+def source_names(sources: Iterable[Source]) -> List[str]:
+    return list(dict.fromkeys(s.publisher for s in sources))
+
+
+def spoken_attribution(sources: Iterable[Source]) -> str:
+    names = list(dict.fromkeys(s.spoken_name for s in sources))
+    if not names:
+        return ""
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"This is from {joined}."
+
+
+def fill(template: str, voice: bool, facility: Facility, **extra: str) -> str:
+    """Fills {placeholders}; phone numbers come out digit by digit for voice."""
+    number = phone.spoken if voice else phone.display
+    values = {
+        "facility": facility.display_name,
+        "navigator_phone": number(facility.navigator_phone) if facility.navigator_phone else "",
+        "support_name": facility.support_name,
+        "support_phone": number(facility.support_phone),
+        "hours": facility.hours.spoken(),
+    }
+    values.update(extra)
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def render_answer(
+    answer: Answer,
+    channel: Optional[str],
+    content: Content,
+    body: Optional[Spoken] = None,
+    part: str = "main",
+    **custom_extra,
+) -> Reply:
+    """An answer (or one part of it: 'more', a context, a BI-RADS category) for this channel."""
+    voice = is_voice(channel)
+    body = body or Spoken(answer.spoken, answer.text)
+    sources = answer.sources
+    custom = {"answer_id": answer.id, "sources": [s.reference() for s in sources]}
+    if part != "main":
+        custom["part"] = part
+    custom.update(custom_extra)
+    follow_ups = [content.answers[f] for f in answer.follow_ups if f in content.answers]
+    if voice:
+        text = f"{body.spoken} {spoken_attribution(sources)}".strip()
+        custom["card"] = {"title": answer.title, "text": _with_sources(body.text, sources)}
+        custom["follow_ups"] = [{"answer_id": f.id, "title": f.title} for f in follow_ups]
+        return Reply(text=text, custom=custom)
+    buttons = [answer_button(f) for f in follow_ups]
+    if answer.more and part == "main":
+        buttons.insert(0, button("Tell me more", "/tell_more"))
+    return Reply(text=_with_sources(body.text, sources), custom=custom, buttons=buttons)
+
+
+def _with_sources(text: str, sources: Iterable[Source]) -> str:
+    names = source_names(sources)
+    if not names:
+        return text
+    label = "Source" if len(names) == 1 else "Sources"
+    return f"{text}\n\n{label}: {'; '.join(names)}"
+
+
+def render_behaviour(
+    key: str,
+    kind: str,
+    channel: Optional[str],
+    content: Content,
+    facility: Facility,
+    buttons: Optional[List[Dict[str, str]]] = None,
+    prefix: Optional[Spoken] = None,
+    fields: Optional[Dict[str, str]] = None,
+    **custom_extra,
+) -> Reply:
+    """A behaviour message (greeting, handoff, crisis...) with `answer_id` set to its kind."""
+    if kind not in BEHAVIOUR_KINDS:
+        raise ValueError(f"unknown reply kind {kind!r}")
+    voice = is_voice(channel)
+    message = content.behaviour(key)
+    words = fill(message.spoken if voice else message.text, voice, facility, **(fields or {}))
+    if prefix:
+        lead = fill(prefix.spoken if voice else prefix.text, voice, facility)
+        words = f"{lead} {words}" if voice else f"{lead}\n\n{words}"
+    custom = {"answer_id": kind}
+    custom.update({k: v for k, v in custom_extra.items() if v is not None})
+    return Reply(text=words, custom=custom, buttons=[] if voice else list(buttons or []))
