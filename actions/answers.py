@@ -25,7 +25,7 @@ class ActionAnswer(CompanionAction):
                 turn.answer(answer, part="category", body=answer.categories[category], extra=category, category=category)
                 return
         if answer.id == "biopsy_likelihood":
-            topic_id = turn.mentioned_topic() or turn.slot("topic")
+            topic_id = turn.mentioned_topic(entities=("finding",)) or turn.slot("topic")
             topic = turn.content.answer(topic_id) if topic_id else None
             if topic and "biopsy" in topic.context:
                 # "Will I need a biopsy for that?": the answer about biopsies for the finding in question

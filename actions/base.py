@@ -61,9 +61,9 @@ class Turn:
     def slot(self, name: str) -> Any:
         return self.tracker.get_slot(name)
 
-    def mentioned_topic(self) -> Optional[str]:
+    def mentioned_topic(self, entities=("finding", "test")) -> Optional[str]:
         """The answer id of a finding or test named in this message, if any."""
-        for entity in ("finding", "test"):
+        for entity in entities:
             value = self.entity(entity)
             if value and (entity, value) in TOPIC_ANSWERS:
                 return TOPIC_ANSWERS[(entity, value)]

@@ -67,4 +67,5 @@ class ActionClarify(CompanionAction):
             turn.set("pending_offer", f"answer:{candidates[0].id}")
         else:
             turn.behaviour("did_you_mean_none", "fallback")
+            turn.set("pending_offer", None)
         turn.set("misunderstood", float(misunderstood))

@@ -1,0 +1,80 @@
+"""Speech markup for voice channels: pauses between sentences and phone numbers read as telephone numbers.
+
+Spoken content writes numbers digit by digit ("1 8 0 0, 2 2 7, 2 3 4 5",
+"9 8 8"), so plain text-to-speech reads them right. Here they become
+`<say-as interpret-as="telephone">`, and sentences get short breaks.
+`segments` gives the pieces; `alexa_ssml` and `add_to_twiml_say` write them
+in each platform's form.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
+
+from companion import phone
+
+SENTENCE_BREAK = "350ms"
+# single digits separated by spaces or ", ", at least three of them: a number read out
+_SPOKEN_NUMBER = re.compile(r"(?<![\w])\d(?:(?:,\s*|\s+)\d){2,}(?![\w])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
+# characters XML 1.0 cannot carry
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+Segment = Tuple[str, str]  # ("text", words) | ("telephone", digits) | ("break", duration)
+
+
+def _telephone(spoken_number: str) -> str:
+    digits = re.sub(r"\D", "", spoken_number)
+    return phone.display(digits) if len(digits) in (10, 11) else digits
+
+
+def segments(spoken: str) -> List[Segment]:
+    spoken = _INVALID_XML.sub(" ", spoken or "").strip()
+    result: List[Segment] = []
+    sentences = [s for s in _SENTENCE_END.split(spoken) if s.strip()]
+    for index, sentence in enumerate(sentences):
+        if index:
+            result.append(("break", SENTENCE_BREAK))
+        position = 0
+        for match in _SPOKEN_NUMBER.finditer(sentence):
+            if match.start() > position:
+                result.append(("text", sentence[position : match.start()]))
+            result.append(("telephone", _telephone(match.group(0))))
+            position = match.end()
+        if position < len(sentence):
+            result.append(("text", sentence[position:]))
+    return result
+
+
+def alexa_ssml(spoken: str) -> str:
+    """`<speak>...</speak>` for an Alexa outputSpeech or reprompt."""
+    parts = []
+    for kind, value in segments(spoken):
+        if kind == "text":
+            parts.append(escape(value))
+        elif kind == "telephone":
+            parts.append(f'<say-as interpret-as="telephone">{escape(value)}</say-as>')
+        else:
+            parts.append(f'<break time="{value}"/>')
+    return "<speak>" + "".join(parts) + "</speak>"
+
+
+def add_to_twiml_say(say: ET.Element, spoken: str) -> ET.Element:
+    """Fills a TwiML `<Say>` element with text and the SSML tags Twilio accepts inside it."""
+    last = None
+    for kind, value in segments(spoken):
+        if kind == "text":
+            if last is None:
+                say.text = (say.text or "") + value
+            else:
+                last.tail = (last.tail or "") + value
+            continue
+        if kind == "telephone":
+            last = ET.SubElement(say, "say-as", {"interpret-as": "telephone"})
+            last.text = value
+        else:
+            last = ET.SubElement(say, "break", {"time": value})
+    return say

@@ -1,0 +1,202 @@
+"""Test harness: trains the model once per run and starts the real action server and Rasa server for the suite.
+
+Tests talk to the assistant as a person's channel would: over HTTP. Each
+server gets a free port, its own SQLite conversation store and handoff log
+under a temporary folder, and test-only channel secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VENV_BIN = Path(sys.executable).parent
+MODEL_DIR = ROOT / "build" / "test-model"
+MODEL = MODEL_DIR / "callback-companion.tar.gz"
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Secrets the channels verify requests with, for the test servers only.
+TEST_SECRETS = {
+    "CC_ID_SECRET": "test-id-secret",
+    "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
+    "ALEXA_SKILL_ID": "amzn1.ask.skill.test-callback-companion",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(**extra: str) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TF_CPP_MIN_LOG_LEVEL="3",
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",
+    )
+    env.update(TEST_SECRETS)
+    env.update(extra)
+    return env
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before {url} answered")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model, trained once per run (Rasa skips training when nothing changed)."""
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--fixed-model-name", "callback-companion", "--out", str(MODEL_DIR), "--quiet"],
+        cwd=ROOT, env=base_env(), check=True, stdout=subprocess.DEVNULL,
+    )
+    assert MODEL.exists()
+    return MODEL
+
+
+class Assistant:
+    """A running action server and Rasa server."""
+
+    def __init__(self, workdir: Path, model: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+        self.workdir = workdir
+        self.db = workdir / "conversations.db"
+        self.handoff_log = workdir / "handoffs.jsonl"
+        self.port = free_port()
+        self.actions_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.logs: List[Path] = []
+        endpoints = {
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
+            "tracker_store": {
+                "type": "companion.tracker_store.PrivateSQLTrackerStore",
+                "dialect": "sqlite",
+                "db": str(self.db),
+            },
+        }
+        self.endpoints_file = workdir / "endpoints.yml"
+        self.endpoints_file.write_text(yaml.safe_dump(endpoints))
+        self.env = base_env(CC_HANDOFF_LOG=str(self.handoff_log), **(extra_env or {}))
+        self.actions = self._start(
+            "actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)]
+        )
+        self.rasa = self._start(
+            "rasa",
+            [
+                str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(self.endpoints_file),
+                "--credentials", str(ROOT / "credentials.yml"), "--port", str(self.port), "--interface", "127.0.0.1",
+            ],
+        )
+        wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
+        wait_for(f"{self.url}/", self.rasa)
+        self._wait_until_model_loaded()
+
+    def _start(self, name: str, command: List[str]) -> subprocess.Popen:
+        log = self.workdir / f"{name}.log"
+        self.logs.append(log)
+        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def _wait_until_model_loaded(self) -> None:
+        # the server answers only once the model is loaded; one real turn proves the whole path works
+        replies = requests.post(f"{self.url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hello"}, timeout=60)
+        replies.raise_for_status()
+
+    def rest(self, sender: str, message: str, **extra) -> List[Dict]:
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message, **extra}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.logs if p.exists())
+
+    def stop(self) -> None:
+        for process in (self.rasa, self.actions):
+            process.terminate()
+        for process in (self.rasa, self.actions):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def assistant(trained_model, tmp_path_factory):
+    running = Assistant(tmp_path_factory.mktemp("assistant"), trained_model)
+    yield running
+    running.stop()
+
+
+class Replies:
+    """What the assistant said in one turn, as the REST channel returns it."""
+
+    def __init__(self, messages: List[Dict]) -> None:
+        self.messages = messages
+        self.texts = [m["text"] for m in messages if m.get("text")]
+        self.customs = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+        self.buttons = [b for m in messages for b in m.get("buttons", [])]
+
+    @property
+    def custom(self) -> Dict:
+        assert len(self.customs) == 1, f"expected one reply-contract object, got {self.customs}"
+        return self.customs[0]
+
+    @property
+    def answer_id(self) -> str:
+        return self.custom["answer_id"]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    def __repr__(self) -> str:
+        return f"Replies({json.dumps(self.messages)[:600]})"
+
+
+class Conversation:
+    """One person talking to the assistant over REST: `say` a message, get the replies."""
+
+    def __init__(self, assistant: Assistant, sender: Optional[str] = None) -> None:
+        self.assistant = assistant
+        self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, message: str) -> Replies:
+        return Replies(self.assistant.rest(self.sender, message))
+
+
+@pytest.fixture
+def chat(assistant) -> Conversation:
+    return Conversation(assistant)
+
+
+@pytest.fixture
+def new_chat(assistant):
+    """A factory for further conversations in the same test."""
+    return lambda sender=None: Conversation(assistant, sender)
