@@ -25,7 +25,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml) content/terms.yml \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run test test-fast eval bench call fuzz lock clean
+.PHONY: help setup system-packages train run test test-fast eval bench call fuzz lock clean forget
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -86,3 +86,8 @@ lock: $(STAMP_DEPS)
 
 clean:
 	rm -rf $(VENV) build models .pytest_cache test-artifacts
+
+# Deletes conversations idle for more than DAYS days (default 30) from the store in endpoints.yml.
+DAYS ?= 30
+forget: $(STAMP_DEPS)
+	$(PY) scripts/forget_conversations.py --days $(DAYS) --endpoints $(or $(ENDPOINTS),endpoints.yml)

@@ -92,10 +92,14 @@ class Turn:
         self.set("misunderstood", 0.0)
         self.set("pending_offer", "more:" + answer.id if answer.more and part == "main" else None)
 
-    def behaviour(self, key: str, kind: str, remember: bool = True, **kwargs) -> None:
+    def behaviour(self, key: str, kind: str, remember: bool = True, disclaimer: bool = True, **kwargs) -> None:
         reply = render_behaviour(key, kind, self.channel, self.content, self.facility, **kwargs)
+        if remember is False and disclaimer is False:
+            # a lead-in line before another reply: words only, the reply that follows carries the contract
+            self.dispatcher.utter_message(text=reply.text)
+            return
         self.send(reply, remember=f"behaviour:{key}:{kind}" if remember else None,
-                  disclaimer=kind not in ("crisis", "emergency"))
+                  disclaimer=disclaimer and kind not in ("crisis", "emergency"))
 
 
 class CompanionAction(Action):

@@ -15,7 +15,12 @@ class ActionSafetyResponse(CompanionAction):
     action_name = "action_safety_response"
 
     def respond(self, turn: Turn) -> None:
-        kind = safety.screen(turn.text) or (turn.intent if turn.intent in (safety.CRISIS, safety.EMERGENCY) else safety.CRISIS)
+        kind = safety.screen(turn.text) or safety.classifier_alarm(turn.tracker.latest_message)
+        if kind is None:
+            # only a hesitant classifier thinks so: answer the worry, and say where help is
+            turn.behaviour("check_in", "help", remember=False, disclaimer=False)
+            turn.answer(turn.content.answer("coping_while_waiting"))
+            return
         if kind == safety.EMERGENCY:
             turn.behaviour("emergency", "emergency", dial="911", buttons=[button("Call 911", "tel:911")])
             return

@@ -42,7 +42,7 @@ REQUIRED_BEHAVIOURS = (
     "disclaimer", "greeting", "help", "goodbye", "thanks", "anything_else", "handoff_open",
     "handoff_support_only", "crisis", "emergency", "no_diagnosis", "out_of_scope",
     "did_you_mean", "did_you_mean_none", "not_understood_handoff", "nothing_to_repeat",
-    "nothing_more", "no_topic", "deny", "service_trouble", "connecting_crisis_line",
+    "nothing_more", "no_topic", "deny", "service_trouble", "connecting_crisis_line", "check_in",
 )
 
 # The answer that a finding or test entity is about, for "is that bad?" and "what about a biopsy for that?".

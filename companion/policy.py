@@ -31,7 +31,6 @@ class SafetyPolicy(Policy):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "priority": 7,  # RulePolicy, the highest built-in, has 6
-            "intent_threshold": 0.6,  # classifier confidence that counts as a second net
         }
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
@@ -56,11 +55,4 @@ class SafetyPolicy(Policy):
         message = tracker.latest_message
         if message is None:
             return False
-        if safety.screen(message.text or ""):
-            return True
-        intent = message.intent or {}
-        ranking = {i.get("name"): i.get("confidence", 0.0) for i in message.parse_data.get("intent_ranking", [])}
-        ranking.setdefault(intent.get("name"), intent.get("confidence", 0.0))
-        return any(
-            (ranking.get(kind) or 0.0) >= self.config["intent_threshold"] for kind in (safety.CRISIS, safety.EMERGENCY)
-        )
+        return bool(safety.screen(message.text or "") or safety.classifier_alarm(message.parse_data))

@@ -21,6 +21,10 @@ CRISIS = "crisis"
 EMERGENCY = "emergency"
 # Emergency is checked first: "I took too many pills" needs 911 before 988.
 ORDER = (EMERGENCY, CRISIS)
+# How sure the intent classifier must be, on its own, to count as a crisis or
+# emergency. Worried people use dramatic words ("worrying myself to death"),
+# so below this the assistant answers the worry and adds a gentle check-in.
+CLASSIFIER_THRESHOLD = 0.9
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _NOT_WORD = re.compile(r"[^\w']+")
@@ -60,6 +64,15 @@ def screen(text: str) -> Optional[str]:
     for kind in ORDER:
         if any(p.search(said) for p in patterns[kind]):
             return kind
+    return None
+
+
+def classifier_alarm(parse_data: dict) -> Optional[str]:
+    """'crisis' or 'emergency' when the classifier alone is sure enough, else None."""
+    ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
+    top = max(ranking, key=lambda i: i.get("confidence") or 0.0)
+    if top.get("name") in ORDER and (top.get("confidence") or 0.0) >= CLASSIFIER_THRESHOLD:
+        return top["name"]
     return None
 
 

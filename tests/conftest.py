@@ -35,6 +35,9 @@ TEST_SECRETS = {
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
     "ALEXA_SKILL_ID": "amzn1.ask.skill.test-callback-companion",
 }
+# the tests compute conversation keys with the same secret as the servers
+os.environ.update(TEST_SECRETS)
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
 def free_port() -> int:

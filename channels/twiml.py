@@ -1,0 +1,276 @@
+"""TwiML for the phone line: builds Twilio voice documents with xml.etree and checks them against what Twilio documents.
+
+The builders write only the verbs the phone line uses (Say, Gather, Dial with
+Number, Hangup, Pause, Redirect). `problems` checks any TwiML document against
+a whitelist of documented verbs, attributes, attribute values and the SSML
+tags Twilio accepts inside <Say>, and also that the call never stalls: the
+last verb must gather input, dial, redirect or hang up. The channel checks
+every response it sends with it and the tests check every response they get.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from xml.etree import ElementTree as ET
+
+from companion import ssml
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+# What may follow a response's last verb: anything else ends the call in silence.
+CALL_CONTINUES = frozenset({"Gather", "Dial", "Hangup", "Redirect"})
+# Nothing after these runs (a Gather that always posts its result, or a Dial with an action, never falls through).
+_ENDS_DOCUMENT = frozenset({"Hangup", "Redirect"})
+
+_VERBS = frozenset({"Say", "Play", "Pause", "Gather", "Dial", "Hangup", "Redirect", "Reject"})
+_SSML_CONTAINERS = frozenset({"p", "s", "prosody", "emphasis", "lang"})
+_SSML_TEXT_ONLY = frozenset({"say-as", "sub", "phoneme", "w"})
+_SSML = _SSML_CONTAINERS | _SSML_TEXT_ONLY | {"break"}
+
+
+class Rule:
+    """What one element may carry: attributes, children, and whether it holds text."""
+
+    def __init__(self, attributes: Iterable[str] = (), children: Iterable[str] = (), text: bool = False) -> None:
+        self.attributes: FrozenSet[str] = frozenset(attributes)
+        self.children: FrozenSet[str] = frozenset(children)
+        self.text = text
+
+
+# Twilio's TwiML reference for <Response>, <Say> (with its SSML tags), <Gather>, <Dial>, <Number>,
+# <Hangup>, <Pause>, <Play>, <Redirect> and <Reject>.
+RULES: Dict[str, Rule] = {
+    "Response": Rule(children=_VERBS),
+    "Say": Rule({"voice", "language", "loop"}, _SSML, text=True),
+    "Play": Rule({"loop", "digits"}, text=True),
+    "Pause": Rule({"length"}),
+    "Gather": Rule(
+        {
+            "action", "method", "input", "timeout", "speechTimeout", "speechModel", "hints", "language",
+            "numDigits", "actionOnEmptyResult", "finishOnKey", "enhanced", "profanityFilter",
+            "partialResultCallback", "partialResultCallbackMethod",
+        },
+        {"Say", "Play", "Pause"},
+    ),
+    "Dial": Rule(
+        {"action", "method", "timeout", "callerId", "answerOnBridge", "hangupOnStar", "timeLimit", "record", "ringTone"},
+        {"Number"},
+        text=True,
+    ),
+    "Number": Rule(
+        {"sendDigits", "url", "method", "statusCallback", "statusCallbackEvent", "statusCallbackMethod"}, text=True
+    ),
+    "Hangup": Rule(),
+    "Reject": Rule({"reason"}),
+    "Redirect": Rule({"method"}, text=True),
+    # SSML inside <Say>
+    "break": Rule({"strength", "time"}),
+    "emphasis": Rule({"level"}, _SSML, text=True),
+    "lang": Rule({XML_LANG}, _SSML, text=True),
+    "p": Rule((), _SSML, text=True),
+    "s": Rule((), _SSML, text=True),
+    "prosody": Rule({"pitch", "rate", "volume"}, _SSML, text=True),
+    "say-as": Rule({"interpret-as", "format"}, text=True),
+    "sub": Rule({"alias"}, text=True),
+    "phoneme": Rule({"alphabet", "ph"}, text=True),
+    "w": Rule({"role"}, text=True),
+}
+
+_TRUE_FALSE = {"true", "false"}
+_METHODS = {"GET", "POST"}
+_POSITIVE_INT = re.compile(r"^[1-9]\d*$")
+_SPEECH_MODELS = {
+    "default", "numbers_and_commands", "phone_call", "experimental_conversations", "experimental_utterances",
+}
+_INTERPRET_AS = {
+    "character", "spell-out", "cardinal", "number", "ordinal", "digits", "fraction", "unit", "date", "time",
+    "address", "expletive", "telephone",
+}
+_BREAK_TIME = re.compile(r"^\d+(ms|s)$")
+_DIALLABLE = re.compile(r"^\+?\d{3,15}$")
+HINTS_MAX = 500
+HINT_MAX_CHARS = 100
+
+# attribute -> check(value) -> problem or None
+_VALUE_CHECKS = {
+    ("Gather", "input"): lambda v: None if set(v.split()) <= {"speech", "dtmf"} and v.split() else "input must be speech and/or dtmf",
+    ("Gather", "method"): lambda v: None if v in _METHODS else "method must be GET or POST",
+    ("Gather", "timeout"): lambda v: None if _POSITIVE_INT.match(v) else "timeout must be a positive whole number",
+    ("Gather", "speechTimeout"): lambda v: None if v == "auto" or _POSITIVE_INT.match(v) else "speechTimeout must be auto or seconds",
+    ("Gather", "speechModel"): lambda v: None if v in _SPEECH_MODELS else f"unknown speechModel {v!r}",
+    ("Gather", "numDigits"): lambda v: None if _POSITIVE_INT.match(v) else "numDigits must be a positive whole number",
+    ("Gather", "actionOnEmptyResult"): lambda v: None if v in _TRUE_FALSE else "actionOnEmptyResult must be true or false",
+    ("Gather", "enhanced"): lambda v: None if v in _TRUE_FALSE else "enhanced must be true or false",
+    ("Gather", "hints"): lambda v: _hint_problem(v),
+    ("Dial", "method"): lambda v: None if v in _METHODS else "method must be GET or POST",
+    ("Dial", "timeout"): lambda v: None if _POSITIVE_INT.match(v) else "timeout must be a positive whole number",
+    ("Dial", "answerOnBridge"): lambda v: None if v in _TRUE_FALSE else "answerOnBridge must be true or false",
+    ("Pause", "length"): lambda v: None if _POSITIVE_INT.match(v) else "length must be a positive whole number",
+    ("Redirect", "method"): lambda v: None if v in _METHODS else "method must be GET or POST",
+    ("say-as", "interpret-as"): lambda v: None if v in _INTERPRET_AS else f"unknown interpret-as {v!r}",
+    ("break", "time"): lambda v: None if _BREAK_TIME.match(v) else "break time must look like 350ms or 1s",
+}
+
+
+def _hint_problem(value: str) -> Optional[str]:
+    hints = [h.strip() for h in value.split(",")]
+    if len(hints) > HINTS_MAX:
+        return f"{len(hints)} hints (Twilio takes at most {HINTS_MAX})"
+    if any(not h or len(h) > HINT_MAX_CHARS for h in hints):
+        return f"each hint must be 1 to {HINT_MAX_CHARS} characters"
+    return None
+
+
+# --- checking ----------------------------------------------------------------
+
+def problems(document) -> List[str]:
+    """Everything in a TwiML document (text, bytes or Element) that Twilio does not document or that leaves a caller stuck."""
+    if isinstance(document, ET.Element):
+        root = document
+    else:
+        try:
+            root = ET.fromstring(document)
+        except ET.ParseError as error:
+            return [f"not well-formed XML: {error}"]
+    if root.tag != "Response":
+        return [f"the root element is <{root.tag}>, not <Response>"]
+    found: List[str] = []
+    _check(root, "Response", found)
+    verbs = list(root)
+    for position, verb in enumerate(verbs[:-1]):
+        if verb.tag in _ENDS_DOCUMENT or _always_posts(verb):
+            found.append(f"<{verbs[position + 1].tag}> after <{verb.tag}> is never reached")
+            break
+    if not verbs or verbs[-1].tag not in CALL_CONTINUES:
+        found.append("the response ends without a Gather, Dial, Redirect or Hangup: the call would end in silence")
+    return found
+
+
+def _always_posts(verb: ET.Element) -> bool:
+    return (verb.tag == "Gather" and verb.get("actionOnEmptyResult") == "true") or (
+        verb.tag == "Dial" and bool(verb.get("action"))
+    )
+
+
+def _check(element: ET.Element, path: str, found: List[str]) -> None:
+    rule = RULES.get(element.tag)
+    if rule is None:
+        found.append(f"{path}: <{element.tag}> is not a documented TwiML verb or SSML tag")
+        return
+    for name, value in element.attrib.items():
+        if name not in rule.attributes:
+            found.append(f"{path}: <{element.tag}> has no attribute {name!r}")
+            continue
+        check = _VALUE_CHECKS.get((element.tag, name))
+        problem = check(value) if check else None
+        if problem:
+            found.append(f"{path}: {problem}")
+    has_text = bool((element.text or "").strip()) or any((c.tail or "").strip() for c in element)
+    if has_text and not rule.text:
+        found.append(f"{path}: <{element.tag}> cannot hold text")
+    if element.tag in ("Number", "Dial") and has_text and not _DIALLABLE.match((element.text or "").strip()):
+        found.append(f"{path}: {element.text!r} is not a number Twilio can dial")
+    if element.tag == "Dial" and not has_text and not len(element):
+        found.append(f"{path}: <Dial> has nothing to dial")
+    for child in element:
+        if child.tag not in rule.children:
+            found.append(f"{path}: <{child.tag}> is not allowed inside <{element.tag}>")
+            continue
+        _check(child, f"{path}/{child.tag}", found)
+
+
+def check(document) -> None:
+    """Raises ValueError listing the problems, if there are any."""
+    found = problems(document)
+    if found:
+        raise ValueError("invalid TwiML: " + "; ".join(found))
+
+
+# --- building ----------------------------------------------------------------
+
+def response() -> ET.Element:
+    return ET.Element("Response")
+
+
+def say(parent: ET.Element, spoken: str, voice: str, language: str) -> ET.Element:
+    """<Say> with the spoken words, numbers read as telephone numbers and short breaks between sentences."""
+    element = ET.SubElement(parent, "Say", {"voice": voice, "language": language})
+    return ssml.add_to_twiml_say(element, spoken)
+
+
+def pause(parent: ET.Element, seconds: int = 1) -> ET.Element:
+    return ET.SubElement(parent, "Pause", {"length": str(seconds)})
+
+
+def gather(
+    parent: ET.Element,
+    action: str,
+    hints: Iterable[str],
+    speech_model: str,
+    language: str,
+    timeout: int = 5,
+) -> ET.Element:
+    """A <Gather> for speech or one key press that always posts back, even when the caller says nothing."""
+    return ET.SubElement(
+        parent,
+        "Gather",
+        {
+            "input": "speech dtmf",
+            "action": action,
+            "method": "POST",
+            "timeout": str(timeout),
+            "speechTimeout": "auto",
+            "speechModel": speech_model,
+            "hints": hints_attribute(hints),
+            "language": language,
+            "numDigits": "1",
+            "actionOnEmptyResult": "true",
+        },
+    )
+
+
+def hints_attribute(hints: Iterable[str], limit: int = 100) -> str:
+    """Comma-separated hints: no commas inside a hint, each within Twilio's length, at most `limit` of them."""
+    cleaned: List[str] = []
+    for hint in hints:
+        words = " ".join(str(hint).replace(",", " ").split())[:HINT_MAX_CHARS]
+        if words and words not in cleaned:
+            cleaned.append(words)
+    return ", ".join(cleaned[:limit])
+
+
+def dial(parent: ET.Element, number: str, action: Optional[str] = None, timeout: int = 20) -> ET.Element:
+    """<Dial><Number>…</Number></Dial>; with an action, Twilio reports how the call went there."""
+    attributes = {"timeout": str(timeout), "answerOnBridge": "true"}
+    if action:
+        attributes.update(action=action, method="POST")
+    element = ET.SubElement(parent, "Dial", attributes)
+    ET.SubElement(element, "Number").text = number
+    return element
+
+
+def hangup(parent: ET.Element) -> ET.Element:
+    return ET.SubElement(parent, "Hangup")
+
+
+def redirect(parent: ET.Element, url: str) -> ET.Element:
+    element = ET.SubElement(parent, "Redirect", {"method": "POST"})
+    element.text = url
+    return element
+
+
+def to_xml(root: ET.Element) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="unicode")
+
+
+# --- reading (for the call simulator and the tests) -----------------------------
+
+def spoken_text(element: ET.Element) -> str:
+    """The words a <Say> (or anything holding Says) would speak, SSML tags dropped."""
+    return " ".join("".join(element.itertext()).split())
+
+
+def verbs(document: str) -> List[Tuple[str, ET.Element]]:
+    root = ET.fromstring(document)
+    return [(verb.tag, verb) for verb in root]

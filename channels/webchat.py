@@ -1,0 +1,191 @@
+"""The web chat channel: serves the chat page and its files, and takes the page's messages.
+
+Routes (under /webhooks/webchat/):
+- GET  /                    the chat page (channels/webchat_page/index.html)
+- GET  /static/<file>       the page's CSS and script (and axe-core, which only the browser tests load)
+- POST /message             {"conversation": "<random id from the browser>", "message": "..."}
+                            -> {"messages": [...]}, each like the REST channel's output
+
+The browser keeps the transcript; the server only ever sees a keyed hash of
+the browser's random conversation id. A conversation paused by a handoff is
+resumed when the person writes again, so nobody is left in silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ConversationResumed
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from companion.content import content
+from companion.privacy import conversation_key
+from companion.render import render_behaviour
+from companion.settings import load_facility
+
+logger = logging.getLogger(__name__)
+
+PAGE_DIR = Path(__file__).resolve().parent / "webchat_page"
+# Only these files are served; anything else under /static is a 404.
+STATIC_FILES = {
+    "chat.css": "text/css; charset=utf-8",
+    "chat.js": "text/javascript; charset=utf-8",
+    "axe.min.js": "text/javascript; charset=utf-8",
+}
+MAX_MESSAGE_CHARS = 1000
+DEFAULT_TIMEOUT_SECONDS = 10.0
+CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    # the transcript lives in the browser; nothing here should sit in a shared cache
+    "Cache-Control": "no-store",
+}
+
+
+class BadMessage(ValueError):
+    """A request the page would never send: answered with 400 and the reason."""
+
+
+def clean_text(text: str) -> str:
+    """The message as the assistant should see it: line breaks and tabs become spaces, other control characters go, at most 1,000 characters."""
+    kept = []
+    for char in text:
+        if char in "\t\r\n":
+            kept.append(" ")
+        elif unicodedata.category(char) not in ("Cc", "Cs"):
+            kept.append(char)
+    return "".join(kept).strip()[:MAX_MESSAGE_CHARS].strip()
+
+
+def parse_message(body: bytes) -> Dict[str, str]:
+    """The conversation id and cleaned text from a POST body, or BadMessage saying what is wrong."""
+    try:
+        data = json.loads(body.decode("utf-8", errors="replace"))
+    except ValueError:
+        raise BadMessage("The request body must be JSON.")
+    if not isinstance(data, dict):
+        raise BadMessage("The request body must be a JSON object.")
+    conversation = data.get("conversation")
+    if not isinstance(conversation, str) or not CONVERSATION_ID.fullmatch(conversation):
+        raise BadMessage("'conversation' must be 8 to 64 letters, digits, '-' or '_'.")
+    message = data.get("message")
+    if not isinstance(message, str):
+        raise BadMessage("'message' must be a string.")
+    text = clean_text(message)
+    if not text:
+        raise BadMessage("'message' is empty.")
+    return {"conversation": conversation, "text": text}
+
+
+def service_trouble() -> List[Dict[str, Any]]:
+    reply = render_behaviour("service_trouble", "fallback", WebChatInput.name(), content(), load_facility())
+    return [{"text": reply.text, "custom": reply.custom}]
+
+
+def page_response(body: bytes, content_type: str) -> HTTPResponse:
+    return response.raw(body, content_type=content_type, headers=SECURITY_HEADERS)
+
+
+def json_response(payload: Dict[str, Any], status: int = 200) -> HTTPResponse:
+    return response.json(payload, status=status, headers=SECURITY_HEADERS)
+
+
+async def resume_if_paused(agent: Any, sender_id: str) -> bool:
+    """Resumes a conversation a handoff paused: writing again means the person chose to go on with the assistant."""
+    if agent is None or agent.tracker_store is None:
+        return False
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        if tracker is None or not tracker.is_paused():
+            return False
+        tracker.update(ConversationResumed())
+        # A pause stops the prediction loop before the usual action_listen, so
+        # the policies would see a message arrive mid-turn and fall back; add
+        # the listen the processor would have run.
+        if tracker.latest_action_name != ACTION_LISTEN_NAME:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        await agent.tracker_store.save(tracker)
+    return True
+
+
+class WebChatInput(InputChannel):
+    """The chat page and its message endpoint."""
+
+    def __init__(self, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        self.timeout_seconds = timeout_seconds
+
+    @classmethod
+    def name(cls) -> Text:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(timeout_seconds=float(credentials.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS))
+
+    async def answer(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any, conversation: str, text: str
+    ) -> List[Dict[str, Any]]:
+        """The assistant's replies to one message, or the service_trouble reply if it fails, is silent or is too slow."""
+        sender_id = conversation_key(self.name(), conversation)
+        collector = CollectingOutputChannel()
+        try:
+            if await resume_if_paused(agent, sender_id):
+                logger.info("webchat conversation %s resumed after a handoff", sender_id[:12])
+            message = UserMessage(text, collector, sender_id, input_channel=self.name())
+            await asyncio.wait_for(on_new_message(message), timeout=self.timeout_seconds)
+        except asyncio.TimeoutError:
+            logger.warning("webchat conversation %s: no answer within %s s", sender_id[:12], self.timeout_seconds)
+            return service_trouble()
+        except Exception:
+            # the exception may quote the person's words: log only its type
+            logger.error("webchat conversation %s: the assistant failed", sender_id[:12], exc_info=False)
+            return service_trouble()
+        messages = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]
+        return messages or service_trouble()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webchat = Blueprint("webchat", __name__)
+
+        @webchat.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            if not request.path.endswith("/"):
+                # the page's links are relative to /webhooks/webchat/
+                return response.redirect(request.path + "/", headers=SECURITY_HEADERS)
+            return page_response((PAGE_DIR / "index.html").read_bytes(), "text/html; charset=utf-8")
+
+        @webchat.route("/static/<filename>", methods=["GET"])
+        async def static(request: Request, filename: str) -> HTTPResponse:
+            if filename not in STATIC_FILES:
+                return json_response({"error": "Not found."}, status=404)
+            return page_response((PAGE_DIR / filename).read_bytes(), STATIC_FILES[filename])
+
+        @webchat.route("/message", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                incoming = parse_message(request.body or b"")
+            except BadMessage as problem:
+                return json_response({"error": str(problem)}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
+            messages = await self.answer(on_new_message, agent, incoming["conversation"], incoming["text"])
+            return json_response({"messages": messages})
+
+        return webchat

@@ -1,0 +1,416 @@
+/*
+ * Callback Companion chat page: sends what the person types or taps to the
+ * webchat channel, and shows the replies.
+ *
+ * Everything shown is built with createElement and textContent: nothing
+ * from a message is ever parsed as HTML. The conversation id (random, from
+ * crypto.getRandomValues) and the transcript are kept only in this browser's
+ * localStorage, so the chat survives a reload; "Start over" forgets both.
+ */
+(function () {
+  "use strict";
+
+  var STORE_KEY = "callback-companion.chat";
+  var ENDPOINT = "message";
+  var MAX_CHARS = 1000;
+  var MAX_KEPT_ENTRIES = 200;
+  var REQUEST_TIMEOUT_MS = 20000;
+  var CONVERSATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
+  var DIAL_LINK = /^(tel|sms):\+?[0-9]{3,15}$/;
+  var SOURCES_LINE = /^Sources?:/;
+  var LIST_ITEM = /^\s*[-\u2022]\s+/;
+  var ALERT_KINDS = { crisis: true, emergency: true };
+
+  var transcript, typing, statusText, form, input, startOver;
+  var state = null;
+  var generation = 0; // replies to a conversation the person has since left are dropped
+  var waiting = 0;
+  var queue = Promise.resolve();
+
+  // --- the conversation kept in this browser -------------------------------
+
+  function newConversationId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+  }
+
+  function loadState() {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(STORE_KEY));
+      if (kept && typeof kept.conversation === "string" && CONVERSATION_ID.test(kept.conversation) &&
+          Array.isArray(kept.entries)) {
+        return kept;
+      }
+    } catch (ignored) { /* storage blocked or damaged: start afresh */ }
+    return null;
+  }
+
+  function saveState() {
+    state.entries = state.entries.slice(-MAX_KEPT_ENTRIES);
+    try {
+      window.localStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (ignored) { /* private mode: the chat still works, it just won't survive a reload */ }
+  }
+
+  function forgetState() {
+    try {
+      window.localStorage.removeItem(STORE_KEY);
+    } catch (ignored) { /* nothing kept */ }
+  }
+
+  // --- small DOM helpers ---------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function speakerLabel(text) {
+    return el("span", "visually-hidden", text + " ");
+  }
+
+  /* Only tel: and sms: links with plain digits become links; anything else is shown as text. */
+  function safeDialLink(href, label) {
+    if (typeof href !== "string" || !DIAL_LINK.test(href)) return el("span", "call-text", label);
+    var link = el("a", "call-link", label);
+    link.href = href;
+    return link;
+  }
+
+  function capitalised(text) {
+    text = String(text || "");
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  // --- rendering what was said ---------------------------------------------
+
+  /* Paragraphs split on blank lines; "- " lines become a list; a last
+     paragraph starting "Source:"/"Sources:" is set apart as the sources. */
+  function renderText(text, into) {
+    var paragraphs = String(text || "").split(/\n\s*\n/);
+    paragraphs.forEach(function (paragraph, index) {
+      paragraph = paragraph.trim();
+      if (!paragraph) return;
+      if (index === paragraphs.length - 1 && index > 0 && SOURCES_LINE.test(paragraph)) {
+        into.appendChild(el("p", "sources", paragraph));
+        return;
+      }
+      renderParagraph(paragraph, into);
+    });
+  }
+
+  function renderParagraph(paragraph, into) {
+    var list = null;
+    var lines = [];
+    function flushLines() {
+      if (!lines.length) return;
+      var p = el("p");
+      lines.forEach(function (line, i) {
+        if (i > 0) p.appendChild(document.createElement("br"));
+        p.appendChild(document.createTextNode(line));
+      });
+      into.appendChild(p);
+      lines = [];
+    }
+    paragraph.split("\n").forEach(function (line) {
+      if (LIST_ITEM.test(line)) {
+        flushLines();
+        if (!list) {
+          list = el("ul");
+          into.appendChild(list);
+        }
+        list.appendChild(el("li", null, line.replace(LIST_ITEM, "")));
+      } else {
+        list = null;
+        lines.push(line);
+      }
+    });
+    flushLines();
+  }
+
+  function renderPerson(text) {
+    var bubble = el("div", "message person");
+    bubble.appendChild(speakerLabel("You:"));
+    bubble.appendChild(el("p", null, text));
+    return bubble;
+  }
+
+  function renderNotice(text) {
+    var notice = el("div", "message notice");
+    notice.appendChild(el("p", null, text));
+    return notice;
+  }
+
+  function renderAssistant(message, withSuggestions) {
+    message = message || {};
+    var custom = (message.custom && typeof message.custom === "object") ? message.custom : {};
+    var kind = String(custom.answer_id || "");
+    var bubble = el("div", "message assistant");
+    bubble.appendChild(speakerLabel("Callback Companion:"));
+    var dialLinks = [];
+
+    var body = bubble;
+    if (ALERT_KINDS[kind]) {
+      body = el("div", "alert-box");
+      body.setAttribute("role", "alert");
+      bubble.appendChild(body);
+      dialLinks = safetyLinks(kind, custom);
+    }
+    renderText(message.text, body);
+    if (dialLinks.length) body.appendChild(linkRow(dialLinks));
+
+    if (kind === "handoff" && Array.isArray(custom.contacts) && custom.contacts.length) {
+      bubble.appendChild(handoffCard(custom.contacts));
+      custom.contacts.forEach(function (c) { dialLinks.push({ href: c.tel }); });
+    }
+
+    var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    var shown = dialLinks.map(function (l) { return l.href; });
+    var extraCalls = buttons.filter(function (b) {
+      return isDial(b) && shown.indexOf(b.payload) < 0;
+    }).map(function (b) { return { href: b.payload, label: b.title }; });
+    if (extraCalls.length) bubble.appendChild(linkRow(extraCalls));
+
+    var suggestions = buttons.filter(function (b) { return !isDial(b) && b && b.payload; });
+    if (withSuggestions && suggestions.length) bubble.appendChild(suggestionGroup(suggestions));
+    return bubble;
+  }
+
+  function isDial(button) {
+    return button && typeof button.payload === "string" && /^(tel|sms):/.test(button.payload);
+  }
+
+  function safetyLinks(kind, custom) {
+    if (kind === "emergency") return [{ href: "tel:911", label: "Call 911" }];
+    var links = [];
+    (Array.isArray(custom.lines) ? custom.lines : []).forEach(function (line) {
+      if (line.tel) links.push({ href: line.tel, label: "Call " + line.phone });
+      if (line.sms) links.push({ href: line.sms, label: "Text " + line.phone });
+    });
+    if (!links.length) links.push({ href: "tel:988", label: "Call 988" }, { href: "sms:988", label: "Text 988" });
+    links.push({ href: "tel:911", label: "Call 911" });
+    return links;
+  }
+
+  function linkRow(links) {
+    var row = el("p", "call-links");
+    links.forEach(function (link) {
+      row.appendChild(safeDialLink(link.href, link.label));
+    });
+    return row;
+  }
+
+  function handoffCard(contacts) {
+    var card = el("section", "handoff-card");
+    var heading = el("h2", null, "Talk to a person");
+    heading.id = "handoff-" + Math.random().toString(36).slice(2);
+    card.setAttribute("aria-labelledby", heading.id);
+    card.appendChild(heading);
+    var list = el("ul", "contacts");
+    contacts.forEach(function (contact) {
+      var item = el("li", "contact");
+      item.appendChild(el("p", "contact-name", capitalised(contact.name)));
+      item.appendChild(safeDialLink(contact.tel, "Call " + contact.display));
+      var hours = el("p", "contact-hours", "Open " + contact.hours);
+      if (contact.open_now === false) hours.appendChild(el("span", "closed-now", " (closed right now)"));
+      item.appendChild(hours);
+      list.appendChild(item);
+    });
+    card.appendChild(list);
+    return card;
+  }
+
+  function suggestionGroup(buttons) {
+    var group = el("div", "suggestions");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Suggested questions");
+    buttons.forEach(function (b) {
+      var button = el("button", "suggestion", b.title);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        send(String(b.payload), String(b.title || b.payload));
+        input.focus();
+      });
+      group.appendChild(button);
+    });
+    return group;
+  }
+
+  function clearSuggestions() {
+    Array.prototype.forEach.call(transcript.querySelectorAll(".suggestions"), function (group) {
+      group.parentNode.removeChild(group);
+    });
+  }
+
+  function show(node, scrollTo) {
+    transcript.appendChild(node);
+    if (scrollTo) node.scrollIntoView({ block: scrollTo });
+  }
+
+  /* Re-draws a kept transcript; only the replies after the person's last message keep their suggestions. */
+  function renderTranscript() {
+    transcript.textContent = "";
+    var lastPerson = -1;
+    state.entries.forEach(function (entry, i) { if (entry.who === "person") lastPerson = i; });
+    state.entries.forEach(function (entry, i) {
+      transcript.appendChild(entry.who === "person"
+        ? renderPerson(entry.text)
+        : renderAssistant(entry.message, i > lastPerson));
+    });
+    if (transcript.lastChild) transcript.lastChild.scrollIntoView({ block: "end" });
+  }
+
+  // --- waiting -------------------------------------------------------------
+
+  function setWaiting(delta) {
+    waiting = Math.max(0, waiting + delta);
+    typing.hidden = waiting === 0;
+    statusText.textContent = waiting ? "Callback Companion is typing\u2026" : "";
+    if (waiting) typing.scrollIntoView({ block: "end" });
+  }
+
+  // --- talking to the assistant --------------------------------------------
+
+  function post(conversation, text) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    return fetch(ENDPOINT, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation: conversation, message: text }),
+      cache: "no-store",
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("status " + response.status);
+      return response.json();
+    }).then(function (data) {
+      return data && Array.isArray(data.messages) ? data.messages : [];
+    }).finally(function () {
+      if (timer) clearTimeout(timer);
+    });
+  }
+
+  /* The channel sends a reply's contract (`custom`) as a message of its own
+     right after the text it belongs to: put them back together. */
+  function combine(messages) {
+    var combined = [];
+    messages.forEach(function (message) {
+      if (!message || typeof message !== "object") return;
+      var previous = combined[combined.length - 1];
+      var contractOnly = message.custom && !message.text && !(message.buttons && message.buttons.length);
+      if (contractOnly && previous && !previous.custom) {
+        previous.custom = message.custom;
+      } else if (message.text || (message.buttons && message.buttons.length)) {
+        combined.push({ text: message.text, buttons: message.buttons, custom: message.custom });
+      }
+    });
+    return combined;
+  }
+
+  /* Sends a message; `shown` is what appears as the person's bubble (none for "/greet"). */
+  function send(text, shown) {
+    clearSuggestions();
+    if (shown) {
+      state.entries.push({ who: "person", text: shown });
+      saveState();
+      show(renderPerson(shown), "end");
+    }
+    deliver(String(text).slice(0, MAX_CHARS));
+  }
+
+  function deliver(text) {
+    var ofGeneration = generation;
+    var conversation = state.conversation;
+    setWaiting(1);
+    queue = queue.then(function () {
+      return post(conversation, text).then(function (messages) {
+        if (ofGeneration !== generation) return;
+        combine(messages).forEach(function (message, i) {
+          state.entries.push({ who: "assistant", message: message });
+          show(renderAssistant(message, true), i === 0 ? "start" : null);
+        });
+        saveState();
+      }, function () {
+        if (ofGeneration === generation) showFailure(text);
+      });
+    }).then(function () {
+      if (ofGeneration === generation) setWaiting(-1);
+    });
+  }
+
+  /* A note that the message did not get through, with a button to send it again (not kept in the transcript). */
+  function showFailure(text) {
+    var notice = renderNotice("Sorry, that didn't get through. Please check your connection and try again.");
+    var retry = el("button", "suggestion", "Try again");
+    retry.type = "button";
+    retry.addEventListener("click", function () {
+      notice.parentNode.removeChild(notice);
+      deliver(text);
+      input.focus();
+    });
+    notice.appendChild(retry);
+    show(notice, "end");
+  }
+
+  function startConversation() {
+    generation += 1;
+    waiting = 0;
+    setWaiting(0);
+    state = { conversation: newConversationId(), entries: [] };
+    saveState();
+    transcript.textContent = "";
+    send("/greet", null);
+  }
+
+  // --- wiring --------------------------------------------------------------
+
+  function onSubmit(event) {
+    event.preventDefault();
+    var text = input.value.slice(0, MAX_CHARS);
+    if (!text.trim()) {
+      input.value = "";
+      input.focus();
+      return;
+    }
+    input.value = "";
+    send(text.trim(), text.trim());
+    input.focus();
+  }
+
+  function onStartOver() {
+    forgetState();
+    startConversation();
+    input.value = "";
+    input.focus();
+  }
+
+  function init() {
+    transcript = document.getElementById("transcript");
+    typing = document.getElementById("typing");
+    statusText = document.getElementById("status");
+    form = document.getElementById("composer");
+    input = document.getElementById("message-input");
+    startOver = document.getElementById("start-over");
+    form.addEventListener("submit", onSubmit);
+    startOver.addEventListener("click", onStartOver);
+
+    state = loadState();
+    if (state && state.entries.length) {
+      renderTranscript();
+    } else {
+      startConversation();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+}());

@@ -1,0 +1,112 @@
+"""NLU examples from Rasa YAML files, read without Rasa: text, intent and entity spans.
+
+Only the `[text](entity)` markup is used in this project; other markup forms are
+rejected so that nothing is silently mis-read. Also: text normalisation for
+duplicate checks and word error rates, and writing example subsets back to YAML
+(cross-validation folds, augmented training data).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Tuple
+
+import yaml
+
+MARKUP = re.compile(r"\[([^\]]+)\]\(([A-Za-z_]+)\)")
+OTHER_MARKUP = re.compile(r"\]\{|\]\([^)]*[:=][^)]*\)")
+
+
+@dataclass(frozen=True)
+class Example:
+    intent: str
+    raw: str  # as written in the file, with markup
+    text: str = field(compare=False)  # markup stripped
+    entities: Tuple[Tuple[str, int, int, str], ...] = field(compare=False)  # (type, start, end, surface)
+
+
+def parse_markup(raw: str) -> Tuple[str, Tuple[Tuple[str, int, int, str], ...]]:
+    """`What are [calcs](finding)?` -> text and [(finding, 9, 14, "calcs")]."""
+    if OTHER_MARKUP.search(raw):
+        raise ValueError(f"unsupported entity markup in {raw!r}")
+    text, entities, last = "", [], 0
+    for match in MARKUP.finditer(raw):
+        text += raw[last:match.start()]
+        start = len(text)
+        text += match.group(1)
+        entities.append((match.group(2), start, len(text), match.group(1)))
+        last = match.end()
+    text += raw[last:]
+    return text, tuple(entities)
+
+
+def load_examples(path: Path) -> List[Example]:
+    """Every intent example in an NLU YAML file, in file order."""
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    examples = []
+    for block in document.get("nlu", []):
+        if "intent" not in block:
+            continue
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if not line.startswith("- "):
+                continue
+            raw = line[2:].strip()
+            text, entities = parse_markup(raw)
+            examples.append(Example(block["intent"], raw, text, entities))
+    return examples
+
+
+def normalise(text: str) -> str:
+    """Lower case, markup stripped, punctuation removed, spaces collapsed (for duplicate checks)."""
+    text = parse_markup(text)[0] if MARKUP.search(text) else text
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return " ".join(text.split())
+
+
+def is_spoken_style(raw: str) -> bool:
+    """Written as a recogniser would give it: lower case, no punctuation (apostrophes allowed)."""
+    text = parse_markup(raw)[0]
+    return text == text.lower() and not re.search(r"[^\w\s']", text)
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth"}
+
+
+def _number_words(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return _ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + _number_words(rest))
+    return " ".join(_ONES[int(d)] for d in str(n))
+
+
+def spoken_words(text: str) -> List[str]:
+    """The words a listener hears: for word error rates (digits spelled out, punctuation dropped)."""
+    text = parse_markup(text)[0].lower()
+    for ordinal, word in _ORDINALS.items():
+        text = re.sub(rf"\b{ordinal}\b", word, text)
+    text = text.replace("%", " percent ").replace("=", " equals ").replace("&", " and ")
+    text = re.sub(r"(\d+)([a-z])\b", r"\1 \2", text)  # 4b -> 4 b
+    text = re.sub(r"\d+", lambda m: " " + _number_words(int(m.group())) + " ", text)
+    text = re.sub(r"[^a-z0-9'\s]", " ", text)
+    return [w.strip("'") for w in text.split() if w.strip("'")]
+
+
+def write_nlu_yaml(examples: Iterable[Example], path: Path, header: str = "") -> None:
+    """Examples back to Rasa NLU YAML, grouped by intent (first-seen order)."""
+    by_intent: Dict[str, List[str]] = {}
+    for example in examples:
+        by_intent.setdefault(example.intent, []).append(example.raw)
+    lines = [f"# {line}" for line in header.splitlines()] + ['version: "3.1"', "", "nlu:"]
+    for intent, raws in by_intent.items():
+        lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {raw}" for raw in raws] + [""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")

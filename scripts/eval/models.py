@@ -1,0 +1,130 @@
+"""Train Rasa NLU models (cached by the hash of everything that shapes them) and parse texts with them.
+
+A model is retrained only when its config, training data, term lists, custom
+components, spaCy pipeline or the Rasa version change; each model keeps the
+training time measured when it was trained in a JSON file beside the archive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "build" / "eval" / "models"
+
+# Rasa's training cache stays off (models are cached here, whole) and out of the shared .rasa/.
+os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")
+os.environ.setdefault("RASA_CACHE_DIRECTORY", str(ROOT / "build" / "eval" / "rasa-cache"))
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+SHAPING_FILES = [
+    "content/terms.yml",
+    "companion/terms.py",
+    "companion/nlu/term_normalizer.py",
+    "build/spacy-en-callback/meta.json",
+    "build/spacy-en-callback/entity_ruler/patterns.jsonl",
+]
+
+
+def fingerprint(config: Path, data: Path) -> str:
+    import rasa
+
+    digest = hashlib.sha256(rasa.__version__.encode())
+    for path in [config, data] + [ROOT / p for p in SHAPING_FILES]:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:12]
+
+
+@dataclass
+class TrainedModel:
+    name: str
+    path: Path
+    train_seconds: float
+    cached: bool
+
+
+def _cached(name: str, key: str) -> Optional[TrainedModel]:
+    archive, meta = MODELS / f"{name}-{key}.tar.gz", MODELS / f"{name}-{key}.json"
+    if archive.exists() and meta.exists():
+        return TrainedModel(name, archive, json.loads(meta.read_text())["train_seconds"], True)
+    return None
+
+
+def _store(name: str, key: str, seconds: float) -> TrainedModel:
+    for old in MODELS.glob(f"{name}-*.*"):  # keep one version per name
+        if key not in old.name:
+            old.unlink()
+    (MODELS / f"{name}-{key}.json").write_text(json.dumps({"train_seconds": round(seconds, 1)}))
+    return TrainedModel(name, MODELS / f"{name}-{key}.tar.gz", seconds, False)
+
+
+def train(name: str, config: Path, data: Path, retrain: bool = False) -> TrainedModel:
+    """Train an NLU-only model in this process (or reuse the cached one)."""
+    key = fingerprint(config, data)
+    if not retrain and (model := _cached(name, key)):
+        return model
+    from rasa.model_training import train_nlu
+
+    MODELS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    result = train_nlu(str(config), str(data), str(MODELS), fixed_model_name=f"{name}-{key}")
+    if not result:
+        raise RuntimeError(f"training {name} with {config} failed")
+    return _store(name, key, time.monotonic() - started)
+
+
+class BackgroundTraining:
+    """`rasa train nlu` in a subprocess, for a slow model trained while other work runs."""
+
+    def __init__(self, name: str, config: Path, data: Path, log: Path, retrain: bool = False) -> None:
+        self.name, self.key = name, fingerprint(config, data)
+        self.model = None if retrain else _cached(name, self.key)
+        self.process = None
+        if self.model is None:
+            MODELS.mkdir(parents=True, exist_ok=True)
+            log.parent.mkdir(parents=True, exist_ok=True)
+            self.started = time.monotonic()
+            command = [
+                str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config), "--nlu", str(data),
+                "--out", str(MODELS), "--fixed-model-name", f"{name}-{self.key}", "--quiet",
+            ]
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            self.log = log
+
+    def wait(self) -> TrainedModel:
+        if self.model is None:
+            if self.process.wait() != 0:
+                raise RuntimeError(f"training {self.name} failed; see {self.log}")
+            self.model = _store(self.name, self.key, time.monotonic() - self.started)
+        return self.model
+
+
+class Parser:
+    """A loaded model: `parse(texts)` gives Rasa's parse results."""
+
+    def __init__(self, model_path: Path) -> None:
+        from rasa.core.agent import Agent
+
+        logging.getLogger("rasa").setLevel(logging.WARNING)
+        started = time.monotonic()
+        self.agent = Agent.load(str(model_path))
+        self.load_seconds = time.monotonic() - started
+
+    def parse(self, texts: Sequence[str]) -> List[Dict]:
+        async def run() -> List[Dict]:
+            return [await self.agent.parse_message(text) for text in texts]
+
+        return asyncio.run(run())

@@ -1,0 +1,570 @@
+"""The smart speaker: Alexa requests in, Alexa Skills Kit responses out, through a real server that verifies every request.
+
+The server trusts a root CA made for this module (ALEXA_TRUSTED_ROOTS) and
+finds the signing chain in a local folder (ALEXA_CERT_CACHE_DIR) instead of
+downloading it from s3.amazonaws.com; everything else is Amazon's check as it
+runs in production. A few tests at the end drive the verifier and the channel
+in-process, where a clock or a slow assistant has to be arranged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from typing import Dict, List
+
+import pytest
+
+from alexa_requests import (
+    CERT_URL,
+    CertificateAuthority,
+    SkillSession,
+    ask_response_problems,
+    envelope,
+    intent_request,
+    launch_request,
+    request_for,
+    resolve,
+    signature_headers,
+    spoken_words,
+)
+from conftest import TEST_SECRETS, Assistant
+
+from channels.alexa import QUESTION_INTENTS, AlexaInput
+from channels.alexa_verification import (
+    AlexaRequestVerifier,
+    VerificationError,
+    cert_cache_name,
+    normalised_cert_url,
+    verifier_from_environment,
+)
+from companion import phone, privacy
+from companion.content import load_content
+from companion.escalation import plan_handoff
+from companion.settings import load_facility
+
+SKILL_ID = TEST_SECRETS["ALEXA_SKILL_ID"]
+CLINIC = {"CC_FACILITY_NAME": "Lakeside Imaging", "CC_NAVIGATOR_PHONE": "+13125550142", "CC_HOURS": "Mon-Sun 00:00-23:59"}
+CONTENT = load_content()
+
+
+def opening(text: str, words: int = 8) -> str:
+    return " ".join(text.split()[:words])
+
+
+def answer_opening(answer_id: str, part: str = "spoken") -> str:
+    return opening(getattr(CONTENT.answers[answer_id], part))
+
+
+def behaviour_opening(key: str) -> str:
+    return opening(CONTENT.behaviour(key).spoken)
+
+
+def publish_chain(folder, url: str, signing) -> None:
+    """Puts a chain where the server looks before downloading, as if it had fetched it from `url`."""
+    (folder / cert_cache_name(url)).write_bytes(signing.chain_pem())
+
+
+# --- the server -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def authority() -> CertificateAuthority:
+    return CertificateAuthority()
+
+
+@pytest.fixture(scope="module")
+def signer(authority):
+    return authority.issue()
+
+
+@pytest.fixture(scope="module")
+def cert_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("alexa-cert-cache")
+
+
+@pytest.fixture(scope="module")
+def speaker(trained_model, tmp_path_factory, authority, signer, cert_dir):
+    workdir = tmp_path_factory.mktemp("speaker")
+    roots = workdir / "trusted-roots.pem"
+    roots.write_bytes(authority.root_pem())
+    publish_chain(cert_dir, CERT_URL, signer)
+    running = Assistant(
+        workdir, trained_model,
+        extra_env={"ALEXA_TRUSTED_ROOTS": str(roots), "ALEXA_CERT_CACHE_DIR": str(cert_dir), **CLINIC},
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def webhook(speaker) -> str:
+    return f"{speaker.url}/webhooks/alexa/webhook"
+
+
+@pytest.fixture
+def person(webhook, signer):
+    """A new Alexa user (or, given user_id, a new session of that user) talking to the skill."""
+    return lambda **kwargs: SkillSession(webhook, SKILL_ID, signer, **kwargs)
+
+
+def stored_events(speaker, session: SkillSession, monkeypatch) -> int:
+    """How many events the conversation store holds for this user and session."""
+    monkeypatch.setenv(privacy.SECRET_ENV, TEST_SECRETS["CC_ID_SECRET"])
+    privacy._secret.cache_clear()
+    try:
+        sender = privacy.conversation_key("alexa", session.user_id, session.session_id)
+        stored = privacy.conversation_key(sender)  # the tracker store keys rows by a hash of the sender id
+    finally:
+        monkeypatch.undo()
+        privacy._secret.cache_clear()
+    with sqlite3.connect(speaker.db) as db:
+        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (stored,)).fetchone()[0]
+
+
+def assert_valid(reply) -> None:
+    assert reply.status == 200, reply.body
+    assert ask_response_problems(reply.body) == [], reply.body
+
+
+# --- the conversation -----------------------------------------------------------
+
+
+def test_health(speaker):
+    import requests
+
+    assert requests.get(f"{speaker.url}/webhooks/alexa/", timeout=5).json() == {"status": "ok"}
+
+
+def test_opening_the_skill_greets_with_the_disclaimer_and_a_hint(person):
+    reply = person().launch()
+
+    assert_valid(reply)
+    assert behaviour_opening("disclaimer") in reply.speech
+    assert behaviour_opening("greeting") in reply.speech
+    first_starter = CONTENT.answers[CONTENT.starters[0]].title
+    assert first_starter in reply.speech
+    assert reply.ends_session is False
+    assert "help" in reply.reprompt
+
+
+def test_a_question_gets_the_curated_answer_with_its_source_on_the_card(person):
+    speaker_user = person()
+    speaker_user.launch()
+
+    reply = speaker_user.say("what are calcifications")
+
+    assert_valid(reply)
+    assert answer_opening("finding_calcifications") in reply.speech
+    assert reply.card["title"] == CONTENT.answers["finding_calcifications"].title
+    assert "Source" in reply.card["content"]
+    assert reply.ends_session is False
+    assert reply.reprompt and reply.reprompt not in reply.speech  # guidance, not a repeat
+
+
+@pytest.mark.parametrize(
+    "utterance, answer_id",
+    [
+        ("why was I called back", "callback_reasons"),
+        ("is it normal to be called back", "callback_common"),
+        ("how can I cope while I wait", "coping_while_waiting"),
+        ("does a callback mean I have cancer", "callback_cancer_odds"),
+        ("will I need a biopsy", "biopsy_likelihood"),
+        ("tell me about breast cysts", "finding_cyst"),
+        ("what is a breast ultrasound", "breast_ultrasound"),
+        ("when will I get my results", "results_timing"),
+    ],
+)
+def test_questions_with_common_openings_reach_the_right_answer(person, utterance, answer_id):
+    name, slots = resolve(utterance)
+    assert name in QUESTION_INTENTS and slots, f"the interaction model does not catch {utterance!r}"
+
+    reply = person().say(utterance)
+
+    assert_valid(reply)
+    assert reply.card["title"] == CONTENT.answers[answer_id].title, reply.speech
+
+
+def test_help_lists_what_can_be_asked(person):
+    reply = person().say("help")
+
+    assert_valid(reply)
+    assert behaviour_opening("help") in reply.speech
+    assert reply.ends_session is False
+
+
+def test_go_home_offers_the_menu_of_questions(person):
+    reply = person().say("go home")
+
+    assert_valid(reply)
+    assert behaviour_opening("help") in reply.speech
+
+
+@pytest.mark.parametrize("utterance", ["stop", "cancel"])
+def test_stop_and_cancel_say_goodbye_and_end_the_session(person, utterance):
+    speaker_user = person()
+    speaker_user.launch()
+
+    reply = speaker_user.say(utterance)
+
+    assert_valid(reply)
+    assert behaviour_opening("goodbye") in reply.speech
+    assert reply.ends_session is True
+    assert "reprompt" not in reply.response
+
+
+def test_not_understood_asks_again_and_then_offers_a_person(person):
+    speaker_user = person()
+    speaker_user.launch()
+
+    first = speaker_user.say("purple monkey dishwasher")
+    second = speaker_user.say("banana telescope")
+
+    assert_valid(first)
+    assert behaviour_opening("did_you_mean_none") in first.speech
+    assert first.ends_session is False
+    assert_valid(second)
+    assert behaviour_opening("not_understood_handoff") in second.speech
+    assert second.card["title"] == "Talk to a person"
+
+
+def test_yes_after_an_answer_gives_more_and_no_moves_on(person):
+    speaker_user = person()
+    speaker_user.say("what are calcifications")
+
+    more = speaker_user.say("yes")
+    declined = speaker_user.say("no")
+
+    assert_valid(more)
+    assert answer_opening("finding_calcifications", "more") in more.speech
+    assert_valid(declined)
+    assert behaviour_opening("deny") in declined.speech
+
+
+def test_repeat_says_the_last_answer_again(person):
+    speaker_user = person()
+    speaker_user.launch()
+    answer = speaker_user.say("what is a breast cyst")
+
+    again = speaker_user.say("repeat")
+
+    assert_valid(again)
+    assert answer_opening("finding_cyst") in answer.speech
+    assert again.speech == answer.speech
+
+
+def test_session_end_gets_an_empty_response(person):
+    speaker_user = person()
+    speaker_user.launch()
+
+    reply = speaker_user.end("USER_INITIATED")
+
+    assert reply.status == 200
+    assert reply.body == {"version": "1.0", "response": {}}
+
+
+def test_asking_for_a_person_gives_numbers_and_hours_on_the_card_and_telephone_speech(speaker, person):
+    reply = person().say("can I talk to a real person")
+
+    assert_valid(reply)
+    assert '<say-as interpret-as="telephone">' in reply.ssml
+    contacts = plan_handoff(load_facility(environ=speaker.env)).contacts
+    assert len(contacts) == 2
+    for contact in contacts:
+        assert phone.display(contact.number) in reply.card["content"]
+        assert contact.hours in reply.card["content"]
+        assert phone.display(contact.number) in reply.speech  # read as a telephone number
+    assert reply.ends_session is False
+
+
+def test_crisis_gets_988_in_speech_and_on_the_card(person):
+    reply = person().say("I want to kill myself")
+
+    assert_valid(reply)
+    assert '<say-as interpret-as="telephone">988</say-as>' in reply.ssml
+    assert "call or text 988" in reply.card["content"].lower()
+    assert "988" in reply.reprompt
+    assert reply.ends_session is False
+
+
+def test_yes_after_a_crisis_does_not_pretend_to_place_a_call(person):
+    speaker_user = person()
+    speaker_user.say("I want to kill myself")
+
+    reply = speaker_user.say("yes")
+
+    assert_valid(reply)
+    assert behaviour_opening("connecting_crisis_line") not in reply.speech
+    assert '<say-as interpret-as="telephone">988</say-as>' in reply.ssml
+
+
+def test_each_session_is_its_own_conversation(person):
+    first = person()
+    first.say("what are calcifications")
+    later = person(user_id=first.user_id)  # same Alexa user, a new session
+
+    reply = later.say("tell me more")
+
+    assert_valid(reply)
+    assert answer_opening("finding_calcifications", "more") not in reply.speech
+    assert behaviour_opening("no_topic") in reply.speech
+
+
+def test_two_people_talking_at_once_keep_their_own_conversations(person):
+    alice, beth = person(), person()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda who: who.launch(), (alice, beth)))
+        asked = list(pool.map(lambda pair: pair[0].say(pair[1]),
+                              ((alice, "what are calcifications"), (beth, "what is a breast cyst"))))
+        more = list(pool.map(lambda who: who.say("tell me more"), (alice, beth)))
+
+    assert answer_opening("finding_calcifications") in asked[0].speech
+    assert answer_opening("finding_cyst") in asked[1].speech
+    assert answer_opening("finding_calcifications", "more") in more[0].speech
+    assert answer_opening("finding_cyst", "more") in more[1].speech
+    assert answer_opening("finding_cyst", "more") not in more[0].speech
+
+
+def test_a_very_long_question_is_cut_not_refused(person):
+    reply = person().send(intent_request("AskWhatIntent", {"question": "are calcifications " + "really " * 600}))
+
+    assert_valid(reply)
+
+
+def test_malformed_requests_get_400_and_the_server_keeps_serving(person, signer):
+    speaker_user = person()
+    not_json = b"{not json"
+    no_ids = json.dumps({"version": "1.0", "context": {"System": {"application": {"applicationId": SKILL_ID}}},
+                         "request": launch_request()}).encode()
+
+    assert speaker_user.post(not_json, signature_headers(not_json, signer)).status == 400
+    assert speaker_user.post(no_ids, signature_headers(no_ids, signer)).status == 400
+    assert_valid(speaker_user.launch())
+
+
+# --- verification through the server --------------------------------------------
+
+
+def test_a_verified_request_reaches_the_assistant(speaker, person, monkeypatch):
+    speaker_user = person()
+
+    reply = speaker_user.launch()
+
+    assert_valid(reply)
+    assert stored_events(speaker, speaker_user, monkeypatch) > 0
+
+
+def _rejected(speaker, speaker_user, monkeypatch, body: bytes, headers: Dict[str, str]) -> None:
+    reply = speaker_user.post(body, headers)
+    assert reply.status == 400, reply.body
+    assert "error" in reply.body
+    assert stored_events(speaker, speaker_user, monkeypatch) == 0
+
+
+def test_a_wrong_signature_is_rejected(speaker, person, signer, monkeypatch):
+    speaker_user = person()
+    body = speaker_user.body(launch_request())
+    other = speaker_user.body(request_for("what are calcifications"))
+
+    _rejected(speaker, speaker_user, monkeypatch, body, signature_headers(other, signer))
+
+
+def test_a_tampered_body_is_rejected(speaker, person, signer, monkeypatch):
+    speaker_user = person()
+    body = speaker_user.body(request_for("what are calcifications"))
+    headers = signature_headers(body, signer)
+
+    _rejected(speaker, speaker_user, monkeypatch, body.replace(b"calcifications", b"cysts"), headers)
+
+
+def test_a_stale_request_is_rejected(speaker, person, signer, monkeypatch):
+    speaker_user = person()
+    body = speaker_user.body(launch_request(at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=200)))
+
+    _rejected(speaker, speaker_user, monkeypatch, body, signature_headers(body, signer))
+
+
+@pytest.mark.parametrize(
+    "cert_url",
+    [
+        "http://s3.amazonaws.com/echo.api/echo-api-cert-test.pem",
+        "https://notamazon.com/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/invalid.path/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api/../invalid.path/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com:563/echo.api/echo-api-cert-test.pem",
+    ],
+)
+def test_a_certificate_url_amazon_does_not_use_is_rejected(speaker, person, signer, cert_dir, monkeypatch, cert_url):
+    speaker_user = person()
+    body = speaker_user.body(launch_request())
+
+    _rejected(speaker, speaker_user, monkeypatch, body, signature_headers(body, signer, cert_url=cert_url))
+
+
+def test_a_signing_certificate_without_the_alexa_name_is_rejected(speaker, person, authority, cert_dir, monkeypatch):
+    impostor = authority.issue(dns_names=("skills.example.com",))
+    url = "https://s3.amazonaws.com/echo.api/no-alexa-name.pem"
+    publish_chain(cert_dir, url, impostor)
+    speaker_user = person()
+    body = speaker_user.body(launch_request())
+
+    _rejected(speaker, speaker_user, monkeypatch, body, signature_headers(body, impostor, cert_url=url))
+
+
+def test_an_expired_signing_certificate_is_rejected(speaker, person, authority, cert_dir, monkeypatch):
+    now = dt.datetime.now(dt.timezone.utc)
+    expired = authority.issue(not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1))
+    url = "https://s3.amazonaws.com/echo.api/expired.pem"
+    publish_chain(cert_dir, url, expired)
+    speaker_user = person()
+    body = speaker_user.body(launch_request())
+
+    _rejected(speaker, speaker_user, monkeypatch, body, signature_headers(body, expired, cert_url=url))
+
+
+def test_a_chain_from_an_untrusted_root_is_rejected(speaker, person, cert_dir, monkeypatch):
+    stranger = CertificateAuthority("Untrusted Root").issue()
+    url = "https://s3.amazonaws.com/echo.api/untrusted.pem"
+    publish_chain(cert_dir, url, stranger)
+    speaker_user = person()
+    body = speaker_user.body(launch_request())
+
+    _rejected(speaker, speaker_user, monkeypatch, body, signature_headers(body, stranger, cert_url=url))
+
+
+def test_a_request_for_another_skill_is_rejected(speaker, webhook, signer, monkeypatch):
+    other_skill = SkillSession(webhook, "amzn1.ask.skill.someone-else", signer)
+    body = other_skill.body(launch_request())
+
+    _rejected(speaker, other_skill, monkeypatch, body, signature_headers(body, signer))
+
+
+def test_an_unsigned_request_is_rejected(speaker, person, monkeypatch):
+    speaker_user = person()
+    body = speaker_user.body(launch_request())
+
+    _rejected(speaker, speaker_user, monkeypatch, body, {"Content-Type": "application/json"})
+
+
+# --- the verifier and the channel in-process ------------------------------------
+
+
+def _body(skill_id: str = SKILL_ID, at=None) -> bytes:
+    return json.dumps(envelope(launch_request(at=at), skill_id, "amzn1.ask.account.X", "amzn1.echo-api.session.X")).encode()
+
+
+@pytest.mark.parametrize(
+    "url, normalised",
+    [
+        ("https://s3.amazonaws.com/echo.api/echo-api-cert.pem", "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"),
+        ("https://s3.amazonaws.com:443/echo.api/echo-api-cert.pem", "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"),
+        ("HTTPS://S3.AMAZONAWS.COM/echo.api/echo-api-cert.pem", "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"),
+        ("https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert.pem", "https://s3.amazonaws.com/echo.api/echo-api-cert.pem"),
+    ],
+)
+def test_certificate_urls_amazon_uses_are_accepted(url, normalised):
+    assert normalised_cert_url(url) == normalised
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+        "https://notamazon.com/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/EcHo.aPi/echo-api-cert.pem",
+        "https://s3.amazonaws.com/invalid.path/echo-api-cert.pem",
+        "https://s3.amazonaws.com:563/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com.evil.example/echo.api/echo-api-cert.pem",
+        "https://s3.amazonaws.com/echo.api%2f..%2f..%2fother/cert.pem",
+        "",
+    ],
+)
+def test_other_certificate_urls_are_refused(url):
+    with pytest.raises(VerificationError):
+        normalised_cert_url(url)
+
+
+def test_the_chain_is_downloaded_once_and_cached(authority, signer):
+    downloads: List[str] = []
+
+    def fetch(url: str) -> bytes:
+        downloads.append(url)
+        return signer.chain_pem()
+
+    verifier = AlexaRequestVerifier(skill_id=SKILL_ID, trusted_roots=[authority.root], fetch_chain=fetch)
+    for _ in range(3):
+        body = _body()
+        verifier.verify(signature_headers(body, signer, cert_url=CERT_URL.replace("https", "HTTPS")), body)
+
+    assert downloads == [CERT_URL]
+
+
+def test_a_sha1_signature_is_checked_when_it_is_the_only_one(authority, signer):
+    verifier = AlexaRequestVerifier(skill_id=SKILL_ID, trusted_roots=[authority.root], fetch_chain=lambda url: signer.chain_pem())
+    body = _body()
+
+    assert verifier.verify(signature_headers(body, signer, sha1_only=True), body)["request"]["type"] == "LaunchRequest"
+    with pytest.raises(VerificationError, match="signature"):
+        verifier.verify(signature_headers(_body(), signer, sha1_only=True), body.replace(b"Launch", b"Lunch"))
+
+
+def test_the_clock_decides_what_is_stale(authority, signer):
+    now = dt.datetime.now(dt.timezone.utc)
+    verifier = AlexaRequestVerifier(skill_id=SKILL_ID, trusted_roots=[authority.root],
+                                    fetch_chain=lambda url: signer.chain_pem(), clock=lambda: now)
+    recent, stale = _body(at=now - dt.timedelta(seconds=140)), _body(at=now + dt.timedelta(seconds=160))
+
+    verifier.verify(signature_headers(recent, signer), recent)
+    with pytest.raises(VerificationError, match="150 seconds"):
+        verifier.verify(signature_headers(stale, signer), stale)
+
+
+def test_a_failed_download_is_a_rejection_not_a_crash(authority):
+    def unreachable(url: str) -> bytes:
+        raise ConnectionError("no route")
+
+    verifier = AlexaRequestVerifier(skill_id=SKILL_ID, trusted_roots=[authority.root], fetch_chain=unreachable)
+    with pytest.raises(VerificationError, match="downloaded"):
+        verifier.verify({"SignatureCertChainUrl": CERT_URL, "Signature-256": "AAAA"}, _body())
+
+
+def test_development_switch_skips_signatures_but_still_checks_the_skill():
+    verifier = verifier_from_environment(environ={"ALEXA_VERIFY_REQUESTS": "false", "ALEXA_SKILL_ID": SKILL_ID})
+
+    assert verifier.verify({}, _body())["request"]["type"] == "LaunchRequest"
+    with pytest.raises(VerificationError, match="another skill"):
+        verifier.verify({}, _body(skill_id="amzn1.ask.skill.other"))
+    assert verifier_from_environment(environ={"ALEXA_SKILL_ID": SKILL_ID}).check_signatures is True
+
+
+def _handle_with(assistant, timeout: float = 0.3) -> Dict:
+    """The response the channel gives when the assistant behaves like `assistant`."""
+    channel = AlexaInput(verifier=AlexaRequestVerifier(skill_id=SKILL_ID, check_signatures=False), timeout=timeout)
+    body = json.dumps(envelope(request_for("what are calcifications"), SKILL_ID, "u", "s")).encode()
+    reply = asyncio.run(channel.handle({}, body, assistant))
+    assert reply.status == 200
+    return json.loads(reply.body)
+
+
+async def _too_slow(message) -> None:
+    await asyncio.sleep(2)
+
+
+async def _broken(message) -> None:
+    raise RuntimeError("assistant failed")
+
+
+async def _silent(message) -> None:
+    return None
+
+
+@pytest.mark.parametrize("assistant", [_too_slow, _broken, _silent], ids=["too slow", "raises", "says nothing"])
+def test_when_the_assistant_cannot_answer_the_person_hears_where_to_get_help(assistant):
+    body = _handle_with(assistant)
+
+    assert ask_response_problems(body) == []
+    assert behaviour_opening("service_trouble") in spoken_words(body["response"]["outputSpeech"]["ssml"])
+    assert '<say-as interpret-as="telephone">1-800-227-2345</say-as>' in body["response"]["outputSpeech"]["ssml"]
