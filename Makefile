@@ -25,11 +25,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml) content/terms.yml \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run test test-fast eval bench call fuzz lock clean forget
+.PHONY: help setup system-packages train run shell test test-fast eval bench call fuzz lock clean forget replicated
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
 	@echo "make test   - set up if needed and run the whole test suite"
+	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make eval   - NLU evaluation report (reports/nlu.md)"
 	@echo "make bench  - latency and throughput benchmark (reports/bench.md)"
 	@echo "make call   - play a phone call in the terminal"
@@ -63,6 +64,9 @@ $(MODEL): $(STAMP_DEPS) $(TRAIN_INPUTS)
 run: setup train
 	scripts/run.sh
 
+shell: setup train
+	scripts/run.sh shell
+
 test: setup system-packages
 	$(PY) -m pytest
 
@@ -91,3 +95,7 @@ clean:
 DAYS ?= 30
 forget: $(STAMP_DEPS)
 	$(PY) scripts/forget_conversations.py --days $(DAYS) --endpoints $(or $(ENDPOINTS),endpoints.yml)
+
+# nginx -> two Rasa servers -> PostgreSQL + Redis, all on 127.0.0.1 (docs/deployment.md).
+replicated: setup train system-packages
+	$(PY) scripts/replicated.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the action server and the Rasa server together in the foreground;
-# Ctrl-C stops both. Used by `make run`.
+# Ctrl-C stops both. Used by `make run`; `scripts/run.sh shell` (make shell)
+# starts the action server with Rasa's terminal chat instead.
 #   RASA_PORT (default 5005), ACTIONS_PORT (default 5055), ENDPOINTS (default endpoints.yml)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,11 @@ stop() {
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
+
+if [ "${1:-}" = "shell" ]; then
+  "$VENV/bin/rasa" shell --model models/callback-companion.tar.gz --endpoints "$ENDPOINTS" --port "$RASA_PORT"
+  exit $?
+fi
 
 "$VENV/bin/rasa" run --model models/callback-companion.tar.gz --endpoints "$ENDPOINTS" \
   --credentials credentials.yml --port "$RASA_PORT" --cors "*" &
