@@ -1,0 +1,100 @@
+"""Generated input thrown at the code that parses and renders for channels: it never raises and never emits malformed speech markup.
+
+The budget is FUZZ_EXAMPLES generated cases per test (200 in `make test`,
+20,000 with `make fuzz`); the number run is printed at the end of the session.
+"""
+
+import json
+import os
+from xml.etree import ElementTree as ET
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from channels.common import MAX_MESSAGE_CHARS, clean_text
+from companion import safety
+from companion.content import content
+from companion.privacy import redact
+from companion.render import render_answer, render_behaviour
+from companion.settings import load_facility
+from companion.ssml import add_to_twiml_say, alexa_ssml
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+COUNTED = {"cases": 0}
+
+# Text as the world sends it: any code point, including surrogates' neighbours, controls and digit runs.
+WILD_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000) | st.from_regex(
+    r"[0-9 ,.<>&'\"-]{0,80}", fullmatch=True
+)
+
+
+def count():
+    COUNTED["cases"] += 1
+
+
+@FUZZ
+@given(WILD_TEXT | st.binary(max_size=2000) | st.integers() | st.none())
+def test_clean_text_always_gives_bounded_printable_text(value):
+    count()
+    cleaned = clean_text(value)
+    assert isinstance(cleaned, str) and len(cleaned) <= MAX_MESSAGE_CHARS
+    assert all(ch in "\n\t" or ord(ch) >= 32 for ch in cleaned)
+
+
+@FUZZ
+@given(WILD_TEXT)
+def test_alexa_ssml_is_always_well_formed(text):
+    count()
+    ssml = alexa_ssml(text)
+    root = ET.fromstring(ssml)
+    assert root.tag == "speak"
+    assert {el.tag for el in root.iter()} <= {"speak", "say-as", "break"}
+
+
+@FUZZ
+@given(WILD_TEXT)
+def test_twiml_say_is_always_well_formed(text):
+    count()
+    response = ET.Element("Response")
+    add_to_twiml_say(ET.SubElement(response, "Say"), text)
+    reparsed = ET.fromstring(ET.tostring(response))
+    assert {el.tag for el in reparsed.iter()} <= {"Response", "Say", "say-as", "break"}
+
+
+@FUZZ
+@given(WILD_TEXT)
+def test_safety_screen_and_redaction_never_raise(text):
+    count()
+    assert safety.screen(text) in (None, "crisis", "emergency")
+    assert isinstance(safety.asks_for_diagnosis(text), bool)
+    assert isinstance(redact(text), str)
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(content().answers)),
+    st.sampled_from(["rest", "webchat", "twilio_ivr", "alexa", None, "unknown"]),
+)
+def test_every_answer_renders_on_every_channel_as_json(answer_id, channel):
+    count()
+    reply = render_answer(content().answers[answer_id], channel, content())
+    json.dumps(reply.as_message())
+    assert reply.custom["answer_id"] == answer_id and reply.text
+    ET.fromstring(alexa_ssml(reply.text))
+
+
+@FUZZ
+@given(st.sampled_from(sorted(content().behaviours)), st.sampled_from(["rest", "webchat", "twilio_ivr", "alexa"]))
+def test_every_behaviour_renders_on_every_channel(key, channel):
+    count()
+    reply = render_behaviour(key, "help", channel, content(), load_facility(), fields={"topic": "is a callback common"})
+    assert reply.text and "{" not in reply.text
+    ET.fromstring(alexa_ssml(reply.text))
+
+
+def test_zz_report_fuzz_case_count(capsys):
+    """Runs last in this module: how many generated cases the fuzz tests ran."""
+    with capsys.disabled():
+        print(f"\nfuzz: {COUNTED['cases']} generated cases run (FUZZ_EXAMPLES={EXAMPLES} per test)")
+    assert COUNTED["cases"] > 0
