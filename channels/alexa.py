@@ -30,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.alexa_verification import AlexaRequestVerifier, VerificationError, verifier_from_environment
+from channels.alexa_verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
 from companion import ssml
 from companion.content import content
 from companion.privacy import conversation_key
@@ -123,7 +123,7 @@ def clean_text(text: Any) -> str:
 
 def question_text(intent: Dict) -> str:
     """The person's words: the intent's opening word and the `question` slot, or "" when the slot is empty."""
-    slot = ((intent.get("slots") or {}).get(QUESTION_SLOT) or {}).get("value")
+    slot = field(intent, "slots", QUESTION_SLOT, "value")
     words = clean_text(slot)
     if not words:
         return ""
@@ -138,8 +138,8 @@ def message_for(alexa_request: Dict) -> Tuple[Optional[str], bool]:
         return "/greet", False
     if kind != "IntentRequest":
         return None, False
-    intent = request.get("intent") or {}
-    name = intent.get("name")
+    intent = request.get("intent")
+    name = field(intent, "name")
     if not isinstance(name, str) or not name:
         raise BadRequest("intent request without an intent name")
     if name in QUESTION_INTENTS:
@@ -149,10 +149,8 @@ def message_for(alexa_request: Dict) -> Tuple[Optional[str], bool]:
 
 def conversation_of(alexa_request: Dict) -> str:
     """The conversation key: one per Alexa user and session, never the ids themselves."""
-    session = alexa_request.get("session") or {}
-    system = (alexa_request.get("context") or {}).get("System") or {}
-    user_id = (session.get("user") or {}).get("userId") or (system.get("user") or {}).get("userId")
-    session_id = session.get("sessionId")
+    user_id = field(alexa_request, "session", "user", "userId") or field(alexa_request, "context", "System", "user", "userId")
+    session_id = field(alexa_request, "session", "sessionId")
     if not isinstance(user_id, str) or not user_id or not isinstance(session_id, str) or not session_id:
         raise BadRequest("request without a user id and session id")
     return conversation_key(CHANNEL, user_id, session_id)
@@ -164,12 +162,16 @@ def conversation_of(alexa_request: Dict) -> str:
 def speakable(spoken: str) -> str:
     """SSML within Alexa's length limit; long speech is cut at a sentence end."""
     markup = ssml.alexa_ssml(spoken)
-    while len(markup) > MAX_SPEECH_CHARS and spoken:
-        cut = spoken[: len(spoken) - (len(markup) - MAX_SPEECH_CHARS) - 1]
-        sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-        spoken = cut[: sentence_end + 1] if sentence_end > 0 else cut
+    if len(markup) <= MAX_SPEECH_CHARS:
+        return markup
+    spoken = spoken[:MAX_SPEECH_CHARS]  # the markup is never shorter than the words
+    while spoken:
+        sentence_end = max(spoken.rfind(". "), spoken.rfind("? "), spoken.rfind("! "))
+        spoken = spoken[: sentence_end + 1] if sentence_end > 0 else spoken[: len(spoken) // 2]
         markup = ssml.alexa_ssml(spoken)
-    return markup
+        if len(markup) <= MAX_SPEECH_CHARS:
+            return markup
+    return ssml.alexa_ssml("")
 
 
 def ssml_speech(spoken: str) -> Dict[str, str]:
@@ -368,7 +370,8 @@ class AlexaInput(InputChannel):
         if not self.verifier.check_signatures:
             logger.warning("Alexa request accepted WITHOUT signature verification (ALEXA_VERIFY_REQUESTS=false)")
         try:
-            alexa_request = self.verifier.verify(headers, body)
+            # off the event loop: the first request for a certificate URL downloads the chain
+            alexa_request = await asyncio.get_running_loop().run_in_executor(None, self.verifier.verify, headers, body)
         except VerificationError as error:
             logger.warning("Alexa request rejected: %s", error)
             return error_response("request could not be verified")
@@ -413,7 +416,7 @@ class AlexaInput(InputChannel):
 
 def _label(alexa_request: Dict) -> str:
     request = alexa_request["request"]
-    intent = (request.get("intent") or {}).get("name")
+    intent = field(request, "intent", "name")
     return f"{request.get('type')}:{intent}" if intent else str(request.get("type"))
 
 

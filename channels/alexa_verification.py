@@ -362,7 +362,7 @@ def check_signature(leaf: x509.Certificate, headers: Mapping[str, str], body: by
 
 
 def request_time(request: Mapping) -> dt.datetime:
-    value = (request.get("request") or {}).get("timestamp")
+    value = field(request, "request", "timestamp")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # some Alexa tools send epoch milliseconds
         seconds = value / 1000 if value > 1e11 else value
@@ -381,9 +381,18 @@ def check_timestamp(request: Mapping, now: dt.datetime, tolerance: dt.timedelta 
         raise VerificationError(f"request timestamp is more than {int(tolerance.total_seconds())} seconds from now")
 
 
+def field(container, *path: str):
+    """The value at a path of keys, or None where any step is missing or not an object."""
+    for key in path:
+        if not isinstance(container, Mapping):
+            return None
+        container = container.get(key)
+    return container
+
+
 def application_ids(request: Mapping) -> List[str]:
-    session_app = ((request.get("session") or {}).get("application") or {}).get("applicationId")
-    context_app = (((request.get("context") or {}).get("System") or {}).get("application") or {}).get("applicationId")
+    session_app = field(request, "session", "application", "applicationId")
+    context_app = field(request, "context", "System", "application", "applicationId")
     return [value for value in (session_app, context_app) if value]
 
 

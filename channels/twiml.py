@@ -11,7 +11,7 @@ every response it sends with it and the tests check every response they get.
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional
 from xml.etree import ElementTree as ET
 
 from companion import ssml
@@ -267,10 +267,16 @@ def to_xml(root: ET.Element) -> str:
 # --- reading (for the call simulator and the tests) -----------------------------
 
 def spoken_text(element: ET.Element) -> str:
-    """The words a <Say> (or anything holding Says) would speak, SSML tags dropped."""
-    return " ".join("".join(element.itertext()).split())
+    """The words a <Say> (or anything holding Says) would speak, SSML tags dropped, a pause read as a space."""
+    parts: List[str] = []
 
+    def walk(node: ET.Element) -> None:
+        if node.tag in ("Say", "break"):
+            parts.append(" ")
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
 
-def verbs(document: str) -> List[Tuple[str, ET.Element]]:
-    root = ET.fromstring(document)
-    return [(verb.tag, verb) for verb in root]
+    walk(element)
+    return " ".join("".join(parts).split())

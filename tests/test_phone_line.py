@@ -221,7 +221,7 @@ def test_silence_is_reprompted_twice_in_different_words_then_a_person_is_offered
     first, second, offer = call.stay_silent(), call.stay_silent(), call.stay_silent()
     assert first.prompt.startswith("Sorry, I didn't catch that")
     assert second.prompt != first.prompt and "or 0 for a person" in second.prompt
-    assert len(second.prompt) < len(first.prompt) + 20
+    assert len(second.prompt) < len(first.prompt)
     assert offer.prompt == "To speak with a person, press 0, or stay on the line."
     stayed = call.stay_silent()  # the session's assistant has no clinic number: the support line
     assert "American Cancer Society" in stayed.said and stayed.dialled == SUPPORT_LINE
@@ -474,7 +474,7 @@ def test_a_configured_public_url_is_what_twilio_signed():
         ('<Response><Gather input="speech" speechModel="best"/></Response>', "unknown speechModel"),
         ('<Response><Say>hi <say-as interpret-as="shout">x</say-as></Say><Hangup/></Response>', "interpret-as"),
         ("<Response><Hangup/><Say>hi</Say></Response>", "never reached"),
-        ("<Response><Dial><Number>call me</Number></Dial></Response>", "cannot dial"),
+        ("<Response><Dial><Number>call me</Number></Dial></Response>", "not a number Twilio can dial"),
         ("<Response><Say>unclosed</Response>", "well-formed"),
     ],
 )

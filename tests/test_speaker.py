@@ -340,8 +340,13 @@ def test_malformed_requests_get_400_and_the_server_keeps_serving(person, signer)
     no_ids = json.dumps({"version": "1.0", "context": {"System": {"application": {"applicationId": SKILL_ID}}},
                          "request": launch_request()}).encode()
 
+    odd_shapes = json.dumps({**json.loads(speaker_user.body(intent_request("AskWhatIntent"))),
+                             "session": "not an object"}).encode()
+    odd_shapes = odd_shapes.replace(b'"intent": {', b'"intent": "oops", "x": {')
+
     assert speaker_user.post(not_json, signature_headers(not_json, signer)).status == 400
     assert speaker_user.post(no_ids, signature_headers(no_ids, signer)).status == 400
+    assert speaker_user.post(odd_shapes, signature_headers(odd_shapes, signer)).status == 400
     assert_valid(speaker_user.launch())
 
 
@@ -568,3 +573,14 @@ def test_when_the_assistant_cannot_answer_the_person_hears_where_to_get_help(ass
     assert ask_response_problems(body) == []
     assert behaviour_opening("service_trouble") in spoken_words(body["response"]["outputSpeech"]["ssml"])
     assert '<say-as interpret-as="telephone">1-800-227-2345</say-as>' in body["response"]["outputSpeech"]["ssml"]
+
+
+def test_a_very_long_reply_is_cut_at_a_sentence_end_within_alexas_limit():
+    from channels.alexa import ReplyRenderer
+
+    body = ReplyRenderer(load_facility()).response([{"text": "This sentence is long enough to matter. " * 400}])
+
+    markup = body["response"]["outputSpeech"]["ssml"]
+    assert ask_response_problems(body) == []
+    assert 7000 < len(markup) <= 8000
+    assert markup.endswith("matter.</speak>")
