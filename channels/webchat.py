@@ -2,7 +2,7 @@
 
 Routes (under /webhooks/webchat/):
 - GET  /                    the chat page (channels/webchat_page/index.html)
-- GET  /static/<file>       the page's CSS and script (and axe-core, which only the browser tests load)
+- GET  /static/<file>       the page's CSS, script and icon (and axe-core, which only the browser tests load)
 - POST /message             {"conversation": "<random id from the browser>", "message": "..."}
                             -> {"messages": [...]}, each like the REST channel's output
 
@@ -41,6 +41,7 @@ STATIC_FILES = {
     "chat.css": "text/css; charset=utf-8",
     "chat.js": "text/javascript; charset=utf-8",
     "axe.min.js": "text/javascript; charset=utf-8",
+    "icon.svg": "image/svg+xml",
 }
 MAX_MESSAGE_CHARS = 1000
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -147,17 +148,20 @@ class WebChatInput(InputChannel):
         """The assistant's replies to one message, or the service_trouble reply if it fails, is silent or is too slow."""
         sender_id = conversation_key(self.name(), conversation)
         collector = CollectingOutputChannel()
-        try:
+
+        async def handle() -> None:
             if await resume_if_paused(agent, sender_id):
                 logger.info("webchat conversation %s resumed after a handoff", sender_id[:12])
-            message = UserMessage(text, collector, sender_id, input_channel=self.name())
-            await asyncio.wait_for(on_new_message(message), timeout=self.timeout_seconds)
+            await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name()))
+
+        try:
+            await asyncio.wait_for(handle(), timeout=self.timeout_seconds)
         except asyncio.TimeoutError:
             logger.warning("webchat conversation %s: no answer within %s s", sender_id[:12], self.timeout_seconds)
             return service_trouble()
-        except Exception:
+        except Exception as error:
             # the exception may quote the person's words: log only its type
-            logger.error("webchat conversation %s: the assistant failed", sender_id[:12], exc_info=False)
+            logger.error("webchat conversation %s: the assistant failed (%s)", sender_id[:12], type(error).__name__)
             return service_trouble()
         messages = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]
         return messages or service_trouble()

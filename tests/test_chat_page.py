@@ -15,6 +15,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -228,6 +229,55 @@ def test_markup_typed_by_a_person_is_shown_as_plain_text(page):
     assert page.find("#transcript img") == []
 
 
+def test_start_over_forgets_the_conversation_and_greets_again(page):
+    page.type_and_send("what is a cyst?")
+    kept = page.driver.execute_script("return JSON.parse(localStorage.getItem('callback-companion.chat'));")
+    had = len(page.assistant_bubbles())
+    page.find("#start-over")[0].click()
+    page.wait_until(lambda d: page.person_bubbles() == [] and page.assistant_bubbles() and not page.waiting(),
+                    "a fresh greeting")
+    assert first_line("finding_cyst") not in page.transcript_text()
+    assert content().behaviour("disclaimer").text in page.transcript_text()  # a new conversation: disclaimer again
+    fresh = page.driver.execute_script("return JSON.parse(localStorage.getItem('callback-companion.chat'));")
+    assert fresh["conversation"] != kept["conversation"]
+    assert len(fresh["entries"]) < had
+    assert page.driver.switch_to.active_element.get_attribute("id") == "message-input"
+
+
+def test_the_page_runs_without_errors_or_policy_violations(page):
+    page.driver.get_log("browser")  # start from an empty log (opening a bare file asks for /favicon.ico)
+    page.type_and_send("what are calcifications?")
+    page.type_and_send("I want to talk to a real person")
+    page.type_and_send("i want to kill myself")
+    page.reload()
+    problems = [entry for entry in page.driver.get_log("browser") if entry["level"] == "SEVERE"]
+    assert problems == []
+
+
+def test_waiting_is_shown_to_the_eye_and_told_to_screen_readers(page):
+    typing = page.find("#typing")[0]
+    assert typing.get_attribute("aria-hidden") == "true"
+    status = page.find("#status")[0]
+    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    log = page.find("#transcript")[0]
+    assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
+    # hold the reply back so the waiting state can be seen
+    page.driver.execute_cdp_cmd("Network.enable", {})
+    page.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        box = page.find("#message-input")[0]
+        had = len(page.assistant_bubbles())
+        box.send_keys("what is a cyst?", Keys.ENTER)
+        page.wait_until(lambda d: typing.is_displayed(), "the typing dots", 5)
+        assert "typing" in status.get_attribute("textContent")
+        page.wait_for_replies(had)
+        assert status.get_attribute("textContent") == ""
+    finally:
+        page.driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+
 def test_empty_messages_are_not_sent_and_input_is_capped(page):
     box = page.find("#message-input")[0]
     assert box.get_attribute("maxlength") == "1000"
@@ -237,13 +287,10 @@ def test_empty_messages_are_not_sent_and_input_is_capped(page):
 
 
 def test_the_page_works_with_the_keyboard_alone(page):
-    body = page.find("body")[0]
-    body.click()
-    focused = []
+    page.driver.execute_script("document.activeElement.blur();")  # start from the top of the page
     for _ in range(30):
-        page.driver.switch_to.active_element.send_keys(Keys.TAB)
+        ActionChains(page.driver).send_keys(Keys.TAB).perform()
         active = page.driver.switch_to.active_element
-        focused.append(active)
         outline = active.value_of_css_property("outline-style")
         assert outline not in ("none", ""), f"no visible focus on {active.tag_name} {active.text!r}"
         if active.get_attribute("class") == "suggestion":

@@ -156,6 +156,7 @@
 
     var body = bubble;
     if (ALERT_KINDS[kind]) {
+      bubble.className += " urgent";
       body = el("div", "alert-box");
       body.setAttribute("role", "alert");
       bubble.appendChild(body);
@@ -321,10 +322,11 @@
       saveState();
       show(renderPerson(shown), "end");
     }
-    deliver(String(text).slice(0, MAX_CHARS));
+    // a quiet message ("/greet") leaves the page where it is, so the header stays in view
+    deliver(String(text).slice(0, MAX_CHARS), Boolean(shown));
   }
 
-  function deliver(text) {
+  function deliver(text, scrollToReply) {
     var ofGeneration = generation;
     var conversation = state.conversation;
     setWaiting(1);
@@ -333,7 +335,7 @@
         if (ofGeneration !== generation) return;
         combine(messages).forEach(function (message, i) {
           state.entries.push({ who: "assistant", message: message });
-          show(renderAssistant(message, true), i === 0 ? "start" : null);
+          show(renderAssistant(message, true), i === 0 && scrollToReply ? "start" : null);
         });
         saveState();
       }, function () {
@@ -351,7 +353,7 @@
     retry.type = "button";
     retry.addEventListener("click", function () {
       notice.parentNode.removeChild(notice);
-      deliver(text);
+      deliver(text, true);
       input.focus();
     });
     notice.appendChild(retry);
@@ -365,6 +367,7 @@
     state = { conversation: newConversationId(), entries: [] };
     saveState();
     transcript.textContent = "";
+    window.scrollTo(0, 0);
     send("/greet", null);
   }
 
