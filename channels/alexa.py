@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import unicodedata
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -30,6 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.common import clean_text
 from channels.alexa_verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
 from companion import ssml
 from companion.content import content
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "alexa"
 ASSISTANT_TIMEOUT_SECONDS = 6.0  # Alexa waits about 8 seconds for the whole response
-MAX_TEXT_CHARS = 1000
 MAX_SPEECH_CHARS = 8000  # Alexa's limit for outputSpeech, tags included
 MAX_CARD_CHARS = 8000
 CARD_TITLE = "Callback Companion"
@@ -112,22 +111,18 @@ class BadRequest(Exception):
     """A verified request that lacks what this skill needs (a 400, not a crash)."""
 
 
-def clean_text(text: Any) -> str:
-    """Printable text of at most MAX_TEXT_CHARS characters; never a "/command" the person did not choose."""
-    if not isinstance(text, str):
-        return ""
-    printable = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
-    words = " ".join(printable.split())[:MAX_TEXT_CHARS].strip()
-    return words.lstrip("/").strip()
+def spoken_words(text: Any) -> str:
+    """What was said, cleaned as every channel cleans text, and never a "/command" the person did not choose."""
+    return clean_text(text).lstrip("/").strip()
 
 
 def question_text(intent: Dict) -> str:
     """The person's words: the intent's opening word and the `question` slot, or "" when the slot is empty."""
     slot = field(intent, "slots", QUESTION_SLOT, "value")
-    words = clean_text(slot)
+    words = spoken_words(slot)
     if not words:
         return ""
-    return clean_text(f"{QUESTION_INTENTS.get(intent.get('name'), '')} {words}")
+    return spoken_words(f"{QUESTION_INTENTS.get(intent.get('name'), '')} {words}")
 
 
 def message_for(alexa_request: Dict) -> Tuple[Optional[str], bool]:

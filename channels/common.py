@@ -26,7 +26,6 @@ from companion.settings import load_facility
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-_KEEP = {"\n", "\t"}
 
 
 def clean_text(value: Any) -> str:
@@ -35,11 +34,9 @@ def clean_text(value: Any) -> str:
         value = value.decode("utf-8", errors="replace")
     if not isinstance(value, str):
         return ""
-    value = value[: MAX_MESSAGE_CHARS * 4]
-    kept = "".join(
-        ch if ch in _KEEP or unicodedata.category(ch)[0] != "C" else " "
-        for ch in value.replace("\ufffd", " ")
-    )
+    value = value[: MAX_MESSAGE_CHARS * 4]  # no need to look at more than can be kept
+    # control and format characters (and the replacement character of broken encodings) become spaces
+    kept = "".join(" " if unicodedata.category(ch)[0] == "C" or ch == "\ufffd" else ch for ch in value)
     return " ".join(kept.split())[:MAX_MESSAGE_CHARS]
 
 

@@ -35,6 +35,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from channels import twiml
+from channels.common import clean_text
 from companion import phone, safety
 from companion.content import Answer, Content, content
 from companion.privacy import conversation_key
@@ -60,13 +61,11 @@ GATHER_TIMEOUT = 5
 DIAL_TIMEOUT = 20
 MAX_REPROMPTS = 2
 MAX_HINTS = 100
-MAX_TEXT = 1000
 MENU_SIZE = 4
 OFFERS = ("support", "988", "person")
 DIAL_ANSWERED = frozenset({"completed", "answered"})
 DIAL_LEGS = ("clinic", "support", "crisis")
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CALL_SID = re.compile(r"^[A-Za-z0-9]{10,64}$")
 _DIALLABLE = re.compile(r"^\+?\d{3,15}$")
 _YES = re.compile(r"^(yes|yeah|yep|yup|yes please|sure|ok|okay|correct|right|that's right|that is right|please|uh huh)$")
@@ -200,12 +199,6 @@ def parse_form(body: bytes) -> FormParams:
         return FormParams(parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="replace", max_num_fields=200))
     except ValueError:
         raise MalformedRequest("expected a form-encoded body (application/x-www-form-urlencoded)") from None
-
-
-def clean_text(value: Optional[str]) -> str:
-    """What the caller said, safe to pass on: control characters dropped, at most 1,000 characters."""
-    text = _CONTROL.sub(" ", value or "")
-    return " ".join(text.split())[:MAX_TEXT].strip()
 
 
 def _first(header: Optional[str]) -> str:

@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -28,10 +27,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from companion.content import content
+from channels.common import clean_text, trouble_messages
 from companion.privacy import conversation_key
-from companion.render import render_behaviour
-from companion.settings import load_facility
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +40,6 @@ STATIC_FILES = {
     "axe.min.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
 }
-MAX_MESSAGE_CHARS = 1000
 DEFAULT_TIMEOUT_SECONDS = 10.0
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -65,17 +61,6 @@ class BadMessage(ValueError):
     """A request the page would never send: answered with 400 and the reason."""
 
 
-def clean_text(text: str) -> str:
-    """The message as the assistant should see it: line breaks and tabs become spaces, other control characters go, at most 1,000 characters."""
-    kept = []
-    for char in text:
-        if char in "\t\r\n":
-            kept.append(" ")
-        elif unicodedata.category(char) not in ("Cc", "Cs"):
-            kept.append(char)
-    return "".join(kept).strip()[:MAX_MESSAGE_CHARS].strip()
-
-
 def parse_message(body: bytes) -> Dict[str, str]:
     """The conversation id and cleaned text from a POST body, or BadMessage saying what is wrong."""
     try:
@@ -94,11 +79,6 @@ def parse_message(body: bytes) -> Dict[str, str]:
     if not text:
         raise BadMessage("'message' is empty.")
     return {"conversation": conversation, "text": text}
-
-
-def service_trouble() -> List[Dict[str, Any]]:
-    reply = render_behaviour("service_trouble", "fallback", WebChatInput.name(), content(), load_facility())
-    return [{"text": reply.text, "custom": reply.custom}]
 
 
 def page_response(body: bytes, content_type: str) -> HTTPResponse:
@@ -158,13 +138,13 @@ class WebChatInput(InputChannel):
             await asyncio.wait_for(handle(), timeout=self.timeout_seconds)
         except asyncio.TimeoutError:
             logger.warning("webchat conversation %s: no answer within %s s", sender_id[:12], self.timeout_seconds)
-            return service_trouble()
+            return trouble_messages(WebChatInput.name())
         except Exception as error:
             # the exception may quote the person's words: log only its type
             logger.error("webchat conversation %s: the assistant failed (%s)", sender_id[:12], type(error).__name__)
-            return service_trouble()
+            return trouble_messages(WebChatInput.name())
         messages = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]
-        return messages or service_trouble()
+        return messages or trouble_messages(WebChatInput.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat", __name__)

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import secrets
-from pathlib import Path
 from typing import Any
 
 from companion import PROJECT_ROOT

@@ -85,7 +85,7 @@ class Facility:
 
     @property
     def display_name(self) -> str:
-        return self.name or "your imaging centre"
+        return self.name or "your imaging center"
 
     def is_open(self, now: Optional[dt.datetime] = None) -> bool:
         now = now or dt.datetime.now(dt.timezone.utc)

@@ -12,10 +12,9 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Text
+from typing import Any, Dict, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from companion.privacy import conversation_key, install_log_redaction, redact
