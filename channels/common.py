@@ -7,15 +7,23 @@
   "service_trouble" reply (a short apology and the support line) instead of silence.
 - `replies_for_replay` finds the replies already given to a message id, so a
   request sent twice is answered twice but handled once.
+
+It also sets the time limit on the Rasa server's call to the action server
+(CC_ACTION_TIMEOUT seconds, default 5). Rasa waits up to five minutes for an
+action; a caller on the phone cannot, and a slow action would hold the
+conversation's lock for all that time. Rasa reads the limit from a module
+constant, so it is set there when any of this project's channels is loaded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import unicodedata
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+import rasa.core.actions.action as rasa_actions
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
@@ -26,6 +34,8 @@ from companion.settings import load_facility
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
+ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 5)
+rasa_actions.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
 
 
 def clean_text(value: Any) -> str:
