@@ -7,6 +7,8 @@ list of messages out), plus:
 - an empty message: a gentle "I didn't catch that", nothing stored;
 - an optional "message_id": the same id sent again gets the same replies and
   is not handled twice;
+- the conversation is keyed by a keyed hash of "sender" (like every channel),
+  so neither the store nor the lock store ever holds the id itself;
 - its own time limit: the apology and the support line rather than silence.
 """
 
@@ -22,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from channels.common import ask_assistant, clean_text, did_not_catch, replies_for_replay
+from companion.privacy import conversation_key
 
 logger = logging.getLogger(__name__)
 
@@ -54,31 +57,32 @@ class CompanionRestInput(RestInput):
             sender, text, message_id = body
             if not text:
                 return response.json(_addressed(did_not_catch(self.name()), sender))
+            conversation = conversation_key(self.name(), sender)
             agent = getattr(request.app.ctx, "agent", None)
             if message_id:
-                key = (sender, message_id)
+                key = (conversation, message_id)
                 if key in self._in_flight:
                     return response.json(await asyncio.shield(self._in_flight[key]))
-                earlier = await replies_for_replay(agent, sender, message_id)
+                earlier = await replies_for_replay(agent, conversation, message_id)
                 if earlier is not None:
-                    return response.json(earlier)
-            replies = await self._turn(on_new_message, sender, text, message_id, request)
-            return response.json(replies)
+                    return response.json(_addressed(earlier, sender))
+            replies = await self._turn(on_new_message, conversation, text, message_id, request)
+            return response.json(_addressed(replies, sender))
 
         return webhook
 
-    async def _turn(self, on_new_message, sender: str, text: str, message_id: Optional[str], request: Request) -> List[Dict]:
-        key = (sender, message_id or "")
+    async def _turn(self, on_new_message, conversation: str, text: str, message_id: Optional[str], request: Request) -> List[Dict]:
+        key = (conversation, message_id or "")
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         if message_id:
             self._in_flight[key] = future
         try:
             collector = CollectingOutputChannel()
             message = UserMessage(
-                text, collector, sender, input_channel=self.name(), message_id=message_id,
+                text, collector, conversation, input_channel=self.name(), message_id=message_id,
                 metadata=self.get_metadata(request),
             )
-            replies = _addressed(await ask_assistant(on_new_message, message, collector, self.turn_seconds), sender)
+            replies = await ask_assistant(on_new_message, message, collector, self.turn_seconds)
             future.set_result(replies)
             return replies
         finally:

@@ -40,6 +40,20 @@ os.environ.update(TEST_SECRETS)
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
+def rest_conversation(sender: str) -> str:
+    """The conversation id the REST channel gives Rasa for a client's "sender"."""
+    from companion.privacy import conversation_key
+
+    return conversation_key("rest", sender)
+
+
+def stored_key(conversation_id: str) -> str:
+    """The key the tracker store files a conversation under (and handoff records name)."""
+    from companion.privacy import conversation_key
+
+    return conversation_key(conversation_id)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

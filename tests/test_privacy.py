@@ -6,8 +6,9 @@ import sys
 import time
 
 import pytest
+from conftest import rest_conversation, stored_key
 
-from companion.privacy import conversation_key, redact
+from companion.privacy import redact
 
 PERSONAL = {
     "phone": ("my cell is 612-555-0143", "612-555-0143"),
@@ -58,7 +59,7 @@ def test_the_store_keys_conversations_by_keyed_hash(assistant, chat):
     with sqlite3.connect(assistant.db) as db:
         senders = {row[0] for row in db.execute("select distinct sender_id from events")}
     assert chat.sender not in senders
-    assert conversation_key(chat.sender) in senders
+    assert stored_key(rest_conversation(chat.sender)) in senders
     assert chat.sender.encode() not in stored_bytes(assistant)
 
 

@@ -24,8 +24,7 @@ import pytest
 import redis
 import requests
 
-from companion.privacy import conversation_key
-from conftest import ROOT, base_env
+from conftest import ROOT, base_env, rest_conversation, stored_key
 from scripts.replicated import HOST, LOCK_KEY_PREFIX, REDIS_LOCK_DB, Deployment, missing_binaries
 
 pytestmark = [
@@ -82,7 +81,7 @@ def upstreams(access_log, since: float = 0, until: float = float("inf")) -> Tupl
 
 def stored_events(dsn: str, sender: str) -> List[Dict]:
     with psycopg2.connect(dsn) as db, db.cursor() as cursor:
-        cursor.execute("SELECT data FROM events WHERE sender_id = %s ORDER BY id", (conversation_key(sender),))
+        cursor.execute("SELECT data FROM events WHERE sender_id = %s ORDER BY id", (stored_key(rest_conversation(sender)),))
         return [json.loads(data) for (data,) in cursor.fetchall()]
 
 
@@ -165,7 +164,7 @@ def test_conversations_survive_a_replica_stopping(trained_model):
             indexes = dict(cursor.fetchall())
             assert "ix_events_sender_id" in indexes and "(sender_id)" in indexes["ix_events_sender_id"], indexes
             cursor.execute("SELECT count(DISTINCT sender_id) FROM events WHERE sender_id = ANY(%s)",
-                           ([conversation_key(s) for s in senders],))
+                           ([stored_key(rest_conversation(s)) for s in senders],))
             assert cursor.fetchone()[0] == CONVERSATIONS
             # only keyed hashes are stored, never the sender ids themselves
             cursor.execute("SELECT count(*) FROM events WHERE sender_id = ANY(%s)", (senders,))
@@ -177,7 +176,7 @@ def test_conversations_survive_a_replica_stopping(trained_model):
         if dev_store.exists():
             with sqlite3.connect(dev_store) as db:
                 if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone():
-                    keys = [conversation_key(s) for s in senders]
+                    keys = [stored_key(rest_conversation(s)) for s in senders]
                     hits = db.execute(f"SELECT count(*) FROM events WHERE sender_id IN ({','.join('?' * len(keys))})", keys)
                     assert hits.fetchone()[0] == 0
 
@@ -186,8 +185,9 @@ def test_conversations_survive_a_replica_stopping(trained_model):
         monitor.wait(timeout=10)
         commands = monitor_log.read_text()
         for sender in senders:
-            assert re.search(rf'\[{REDIS_LOCK_DB} [^\]]*\] "SET" "{LOCK_KEY_PREFIX}{sender}"', commands), sender
-        leftover = redis.Redis(host=HOST, port=deployment.redis_port, db=REDIS_LOCK_DB).keys(f"{LOCK_KEY_PREFIX}replicated-{run}-*")
+            assert re.search(rf'\[{REDIS_LOCK_DB} [^\]]*\] "SET" "{LOCK_KEY_PREFIX}{rest_conversation(sender)}"', commands), sender
+        store = redis.Redis(host=HOST, port=deployment.redis_port, db=REDIS_LOCK_DB)
+        leftover = [s for s in senders if store.exists(f"{LOCK_KEY_PREFIX}{rest_conversation(s)}")]
         assert leftover == [], "conversation locks left behind"
     finally:
         if monitor is not None and monitor.poll() is None:

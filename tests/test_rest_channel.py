@@ -94,12 +94,12 @@ def test_a_replayed_request_is_answered_but_handled_once(assistant, sender):
     # handled once: "say that again" still repeats calcifications, and the store has one such turn
     import sqlite3
 
-    from companion.privacy import conversation_key
+    from conftest import rest_conversation, stored_key
 
     with sqlite3.connect(assistant.db) as db:
         turns = db.execute(
             "select count(*) from events where sender_id = ? and type_name = 'user' and data like '%what are calcifications%'",
-            (conversation_key(sender),),
+            (stored_key(rest_conversation(sender)),),
         ).fetchone()[0]
     assert turns == 1
     still_answers(assistant, sender)

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from companion import safety
-from companion.privacy import conversation_key
+from conftest import rest_conversation, stored_key
 
 PHRASES = yaml.safe_load(open("tests/safety_phrases.yml"))
 
@@ -109,7 +109,7 @@ def test_handoff_gives_the_support_line_and_a_staff_record(assistant, chat):
     support = replies.custom["support"]
     assert support["phone"] == "+18002272345" and support["tel"] == "tel:+18002272345"
     records = [json.loads(line) for line in assistant.handoff_log.read_text().splitlines()]
-    mine = [r for r in records if r["conversation"] == conversation_key(chat.sender)]
+    mine = [r for r in records if r["conversation"] == stored_key(rest_conversation(chat.sender))]
     assert mine and mine[-1]["reason"] == "asked" and mine[-1]["channel"] == "rest"
     assert chat.sender not in assistant.handoff_log.read_text()
 

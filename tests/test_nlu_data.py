@@ -1,0 +1,95 @@
+"""The NLU training and held-out data keep their rules (fast: no training).
+
+- the held-out set (tests/nlu_test.yml) shares no example with the training data;
+- every content intent has enough training and held-out examples, half of the
+  held-out ones written as a speech recogniser would give them;
+- training, held-out set and domain agree on the intents;
+- every entity annotation is a phrase from content/terms.yml, the one place for terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import pytest
+import yaml
+
+from companion import PROJECT_ROOT
+from companion.terms import BIRADS, load_terms
+from scripts.eval.data import is_spoken_style, load_examples, normalise
+
+TRAIN = load_examples(PROJECT_ROOT / "data" / "nlu.yml")
+TEST = load_examples(PROJECT_ROOT / "tests" / "nlu_test.yml")
+DOMAIN_INTENTS = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+CONTENT_INTENTS = [i for i in DOMAIN_INTENTS if i.startswith("ask_")]
+MIN_TRAIN, MIN_TEST = 25, 10
+
+
+def by_intent(examples):
+    grouped = defaultdict(list)
+    for example in examples:
+        grouped[example.intent].append(example)
+    return grouped
+
+
+def test_files_parse_into_examples():
+    assert len(TRAIN) > 0 and len(TEST) > 0
+    assert CONTENT_INTENTS
+
+
+def test_held_out_set_shares_no_example_with_training_data():
+    training = defaultdict(list)
+    for example in TRAIN:
+        training[normalise(example.text)].append(example)
+    shared = [
+        f"{e.intent}: {e.raw!r} (training: {training[normalise(e.text)][0].raw!r})"
+        for e in TEST
+        if normalise(e.text) in training
+    ]
+    assert not shared, f"{len(shared)} held-out examples are also training examples:\n" + "\n".join(shared)
+
+
+def test_held_out_set_has_no_duplicates():
+    counts = Counter(normalise(e.text) for e in TEST)
+    assert [t for t, n in counts.items() if n > 1] == []
+
+
+@pytest.mark.parametrize("intent", CONTENT_INTENTS)
+def test_content_intent_has_enough_examples(intent):
+    train, test = by_intent(TRAIN)[intent], by_intent(TEST)[intent]
+    assert len(train) >= MIN_TRAIN, f"{intent}: {len(train)} training examples (need {MIN_TRAIN})"
+    assert len(test) >= MIN_TEST, f"{intent}: {len(test)} held-out examples (need {MIN_TEST})"
+    spoken = [e for e in test if is_spoken_style(e.raw)]
+    assert 2 * len(spoken) >= len(test), f"{intent}: {len(spoken)} of {len(test)} held-out examples are spoken-style"
+
+
+def test_every_domain_intent_has_training_examples():
+    trained = set(by_intent(TRAIN))
+    assert [i for i in DOMAIN_INTENTS if i not in trained] == []
+
+
+def test_training_and_held_out_intents_are_in_the_domain():
+    assert sorted({e.intent for e in TRAIN} - set(DOMAIN_INTENTS)) == []
+    assert sorted({e.intent for e in TEST} - set(DOMAIN_INTENTS)) == []
+
+
+def _known_phrase(entity: str, surface: str) -> bool:
+    terms = load_terms()
+    spoken = " ".join(surface.lower().split())
+    if entity == BIRADS:
+        numbers = [w for words in terms.birads_numbers.values() for w in words]
+        return any(re.fullmatch(re.escape(m) + r"\s*" + "(" + "|".join(map(re.escape, numbers)) + ")", spoken)
+                   for m in terms.birads_markers)
+    return spoken in {variant for variants in terms.phrases.get(entity, {}).values() for variant in variants}
+
+
+@pytest.mark.parametrize("source,examples", [("data/nlu.yml", TRAIN), ("tests/nlu_test.yml", TEST)])
+def test_entity_annotations_are_phrases_from_the_term_lists(source, examples):
+    unknown = [
+        f"{e.raw!r}: [{surface}]({entity})"
+        for e in examples
+        for entity, _, _, surface in e.entities
+        if not _known_phrase(entity, surface)
+    ]
+    assert not unknown, f"{source}: annotations not in content/terms.yml:\n" + "\n".join(unknown)
