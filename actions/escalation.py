@@ -57,11 +57,10 @@ class ActionClarify(CompanionAction):
             if len(candidates) == 2:
                 break
         if candidates:
-            title = candidates[0].title.rstrip("?")
             turn.behaviour(
                 "did_you_mean", "fallback",
                 buttons=[answer_button(a) for a in candidates] + [button("Talk to a person", "/human_handoff")],
-                fields={"topic": title[:1].lower() + title[1:]},
+                fields={"topic": candidates[0].topic},
                 choices=[{"answer_id": a.id, "title": a.title} for a in candidates],
             )
             turn.set("pending_offer", f"answer:{candidates[0].id}")

@@ -90,16 +90,17 @@ NOT_UNDERSTOOD = "/nlu_fallback"
 SESSION_ENDING_INTENTS = frozenset({"AMAZON.StopIntent", "AMAZON.CancelIntent", "GoodbyeIntent"})
 
 # What the speaker adds to the assistant's words: the launch hint and the reprompts.
-LAUNCH_HINT = "What would you like to know? For example, you can ask: {starter}"
-REPROMPT_LAUNCH = "What would you like to know? You can also say help."
-REPROMPT_FOLLOW_UP = "You can ask another question, like {title}, or say help."
-REPROMPT_MORE = "You can say tell me more, ask another question, or say help."
-REPROMPT_DID_YOU_MEAN = "You can say yes, or ask it another way."
-REPROMPT_HANDOFF = "You can ask me another question, or say stop to finish."
-REPROMPT_CRISIS = "You can call or text 9 8 8 at any time, day or night."
-REPROMPT_EMERGENCY = "Please call 9 1 1 now."
-REPROMPT_TROUBLE = "You can try asking again, or say stop."
-REPROMPT_DEFAULT = "You can ask another question, or say help."
+_WORDS = content().voice["speaker"]  # content/voice.yml
+LAUNCH_HINT = _WORDS["launch_hint"]
+REPROMPT_LAUNCH = _WORDS["reprompt_launch"]
+REPROMPT_FOLLOW_UP = _WORDS["reprompt_follow_up"]
+REPROMPT_MORE = _WORDS["reprompt_more"]
+REPROMPT_DID_YOU_MEAN = _WORDS["reprompt_did_you_mean"]
+REPROMPT_HANDOFF = _WORDS["reprompt_handoff"]
+REPROMPT_CRISIS = _WORDS["reprompt_crisis"]
+REPROMPT_EMERGENCY = _WORDS["reprompt_emergency"]
+REPROMPT_TROUBLE = _WORDS["reprompt_trouble"]
+REPROMPT_DEFAULT = _WORDS["reprompt_default"]
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 

@@ -72,58 +72,26 @@ _YES = re.compile(r"^(yes|yeah|yep|yup|yes please|sure|ok|okay|correct|right|tha
 _NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|not really|wrong|that's wrong|neither)$")
 _FALSE_WORDS = {"false", "0", "no", "off"}
 
-# How each answer is named in the menu and in "Did you ask about ...?"; titles are questions,
-# which do not read well after "For". An answer added later falls back to its title.
-TOPIC_PHRASES = {
-    "callback_common": "whether being called back is common",
-    "callback_cancer_odds": "whether a callback means cancer",
-    "callback_reasons": "why you might be called back",
-    "technical_recall": "being called back for clearer pictures",
-    "finding_calcifications": "calcifications",
-    "finding_mass": "what a mass means",
-    "finding_cyst": "breast cysts",
-    "finding_asymmetry": "an asymmetry",
-    "finding_distortion": "architectural distortion",
-    "dense_breasts": "dense breasts",
-    "first_mammogram": "first mammograms",
-    "followup_appointment": "what happens at the follow-up visit",
-    "diagnostic_mammogram": "diagnostic mammograms",
-    "breast_ultrasound": "breast ultrasound",
-    "breast_mri": "breast MRI",
-    "possible_results": "the possible results",
-    "short_interval_followup": "coming back in six months",
-    "results_timing": "when you will get results",
-    "biopsy_likelihood": "whether you will need a biopsy",
-    "biopsy_explained": "what a breast biopsy is",
-    "schedule_soon": "how soon to schedule",
-    "what_to_bring": "what to bring",
-    "prior_images": "your old mammograms",
-    "questions_to_ask": "questions to ask",
-    "coping_while_waiting": "coping while you wait",
-    "if_cancer": "what happens if it is cancer",
-    "birads_categories": "BI-RADS categories",
-    "support_line": "who you can talk to",
-}
-
 # The phone line's own words (everything else is the assistant's reply).
-MENU_LEAD = "Ask me a question, or use your keypad."
-MENU_OPTION = "For {topic}, press {key}."
-MENU_PERSON = "To speak with a person, press 0."
-NEXT_WITH_MORE = "You can ask another question, say tell me more, or press 0 for a person."
-NEXT_QUESTION = "You can ask another question, or press 0 for a person."
-NEXT_AFTER_QUESTION = "You can also press 0 for a person."
-NOT_CAUGHT = "Sorry, I didn't catch that."
-REPROMPT_FIRST = "Sorry, I didn't catch that. Please ask your question in a few words, for example, what are calcifications?"
-REPROMPT_SECOND = "Sorry, I still didn't catch that. Press 1 to {last} for a topic, or 0 for a person."
-OFFER_PERSON = "To speak with a person, press 0, or stay on the line."
-CONFIRM_TOPIC = "Did you ask about {topic}? Say yes or press 1, or say no or press 2."
-ASK_AGAIN = "Sorry about that. Please ask your question again, in a few words."
-OFFER_SUPPORT = "To be connected to {support_name} now, press 1 or say yes."
-OFFER_CRISIS_LINE = "If you'd like me to connect you to the 9 8 8 Lifeline now, say yes or press 1."
-CONNECTING = "Connecting you now. Please stay on the line."
-CONNECTING_SUPPORT = "Connecting you to {support_name} now. Please stay on the line."
-NO_ONE_ANSWERED = "Sorry, no one could take your call."
-NOT_CONNECTED = "Sorry, that call could not be connected. You can call {number} yourself at any time."
+_WORDS = content().voice["phone"]  # content/voice.yml
+MENU_LEAD = _WORDS["menu_lead"]
+MENU_OPTION = _WORDS["menu_option"]
+MENU_PERSON = _WORDS["menu_person"]
+NEXT_WITH_MORE = _WORDS["next_with_more"]
+NEXT_QUESTION = _WORDS["next_question"]
+NEXT_AFTER_QUESTION = _WORDS["next_after_question"]
+NOT_CAUGHT = _WORDS["not_caught"]
+REPROMPT_FIRST = _WORDS["reprompt_first"]
+REPROMPT_SECOND = _WORDS["reprompt_second"]
+OFFER_PERSON = _WORDS["offer_person"]
+CONFIRM_TOPIC = _WORDS["confirm_topic"]
+ASK_AGAIN = _WORDS["ask_again"]
+OFFER_SUPPORT = _WORDS["offer_support"]
+OFFER_CRISIS_LINE = _WORDS["offer_crisis_line"]
+CONNECTING = _WORDS["connecting"]
+CONNECTING_SUPPORT = _WORDS["connecting_support"]
+NO_ONE_ANSWERED = _WORDS["no_one_answered"]
+NOT_CONNECTED = _WORDS["not_connected"]
 
 
 # --- settings ------------------------------------------------------------------
@@ -266,7 +234,7 @@ class CallState:
 
 
 def topic_phrase(answer: Answer) -> str:
-    return TOPIC_PHRASES.get(answer.id) or f"the question, {answer.title.rstrip('?')}"
+    return answer.topic
 
 
 def yes_or_no(text: str) -> Optional[str]:

@@ -28,6 +28,7 @@ CATEGORY_SPOKEN_MAX_WORDS = 45
 CATEGORY_TEXT_MAX_WORDS = 70
 CONTEXT_KINDS = ("is_that_bad", "biopsy")
 BIRADS_CATEGORIES = tuple(str(n) for n in range(7))
+VOICE_SECTIONS = ("phone", "speaker")
 
 REQUIRED_ANSWER_IDS = (
     "callback_common", "callback_cancer_odds", "callback_reasons", "technical_recall",
@@ -98,6 +99,7 @@ class Spoken:
 class Answer:
     id: str
     title: str
+    topic: str
     spoken: str
     text: str
     more: str
@@ -123,6 +125,7 @@ class Content:
     sources: Dict[str, Source]
     behaviours: Dict[str, Spoken]
     starters: Tuple[str, ...] = ()
+    voice: Dict[str, Dict[str, str]] = dataclasses.field(default_factory=dict)
 
     def answer(self, answer_id: str) -> Optional[Answer]:
         return self.answers.get(answer_id)
@@ -175,6 +178,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         answer = Answer(
             id=str(raw.get("id")),
             title=_text(raw.get("title")),
+            topic=_text(raw.get("topic")),
             spoken=_text(raw.get("spoken")),
             text=_block(raw.get("text")),
             more=_text(raw.get("more")),
@@ -196,7 +200,11 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         for key, v in _read(directory / "behaviours.yml").items()
     }
     starters = tuple(_read(directory / "menu.yml").get("starters") or ())
-    return Content(answers=answers, sources=sources, behaviours=behaviours, starters=starters)
+    voice = {
+        section: {key: _text(words) for key, words in (table or {}).items()}
+        for section, table in _read(directory / "voice.yml").items()
+    }
+    return Content(answers=answers, sources=sources, behaviours=behaviours, starters=starters, voice=voice)
 
 
 @functools.lru_cache(maxsize=1)
@@ -228,7 +236,7 @@ def check_content(c: Content) -> List[str]:
                 problems.append(f"source {key!r} has no {field}")
     for a in c.answers.values():
         where = f"answer {a.id!r}"
-        for field in ("title", "spoken", "text", "reviewed"):
+        for field in ("title", "topic", "spoken", "text", "reviewed"):
             if not getattr(a, field):
                 problems.append(f"{where} has no {field}")
         if word_count(a.spoken) > SPOKEN_MAX_WORDS:
@@ -276,6 +284,11 @@ def check_content(c: Content) -> List[str]:
     for key in REQUIRED_BEHAVIOURS:
         if key not in c.behaviours:
             problems.append(f"behaviour message {key!r} is missing")
+    for section in VOICE_SECTIONS:
+        for key, words in (c.voice.get(section) or {}).items():
+            problems += _spoken_problems(f"voice.yml {section} {key}", words)
+        if not c.voice.get(section):
+            problems.append(f"voice.yml has no {section!r} section")
     for key, message in c.behaviours.items():
         if not message.spoken or not message.text:
             problems.append(f"behaviour message {key!r} needs both spoken and text")

@@ -65,9 +65,13 @@ def test_every_answer_is_reachable_by_an_intent():
     assert unreachable == []
 
 
+def copy_content_except_answers(folder):
+    for name in ("sources.yml", "behaviours.yml", "menu.yml", "voice.yml"):
+        (folder / name).write_text(open(f"content/{name}").read())
+
+
 def test_duplicate_ids_are_refused(tmp_path):
-    for name in ("sources.yml", "behaviours.yml", "menu.yml"):
-        (tmp_path / name).write_text(open(f"content/{name}").read())
+    copy_content_except_answers(tmp_path)
     answers = yaml.safe_load(open("content/answers.yml"))
     answers["answers"].append(dict(answers["answers"][0]))
     (tmp_path / "answers.yml").write_text(yaml.safe_dump(answers))
@@ -76,8 +80,7 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 
 def test_an_edit_that_breaks_a_rule_is_reported(tmp_path):
-    for name in ("sources.yml", "behaviours.yml", "menu.yml"):
-        (tmp_path / name).write_text(open(f"content/{name}").read())
+    copy_content_except_answers(tmp_path)
     answers = yaml.safe_load(open("content/answers.yml"))
     answers["answers"][0]["spoken"] = "Call 1-800-227-2345 or see https://example.org " + "word " * 60
     answers["answers"][0]["follow_ups"] = ["no_such_answer"]
