@@ -29,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.common import clean_text
+from channels.common import clean_text, run_turn
 from channels.alexa_verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
 from companion import ssml
 from companion.content import content
@@ -358,11 +358,12 @@ class AlexaInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(request.headers, request.body or b"", on_new_message)
+            agent = getattr(request.app.ctx, "agent", None)
+            return await self.handle(request.headers, request.body or b"", on_new_message, agent)
 
         return webhook
 
-    async def handle(self, headers, body: bytes, on_new_message: OnNewMessage) -> HTTPResponse:
+    async def handle(self, headers, body: bytes, on_new_message: OnNewMessage, agent: Any = None) -> HTTPResponse:
         if not self.verifier.check_signatures:
             logger.warning("Alexa request accepted WITHOUT signature verification (ALEXA_VERIFY_REQUESTS=false)")
         try:
@@ -385,29 +386,19 @@ class AlexaInput(InputChannel):
             logger.info("Alexa request of type %s needs no reply", request_type)
             return response.json(silent_response())
         logger.info("Alexa %s for conversation %s", _label(alexa_request), sender[:12])
-        messages = await self.ask(on_new_message, text, sender, alexa_request)
+        messages = await self.ask(on_new_message, text, sender, alexa_request, agent)
         reply = self.renderer.response(messages, end_session=end_session, launch=request_type == "LaunchRequest")
         return response.json(reply)
 
-    async def ask(self, on_new_message: OnNewMessage, text: str, sender: str, alexa_request: Dict) -> List[Dict]:
-        """The assistant's replies, or [] if it fails or is too slow for Alexa."""
-        collector = CollectingOutputChannel()
+    async def ask(
+        self, on_new_message: OnNewMessage, text: str, sender: str, alexa_request: Dict, agent: Any = None
+    ) -> List[Dict]:
+        """The assistant's replies, or [] if it fails, is too slow for Alexa, or the turn could not be stored."""
         message = UserMessage(
-            text, collector, sender, input_channel=CHANNEL,
+            text, CollectingOutputChannel(), sender, input_channel=CHANNEL,
             metadata={"alexa_request": _label(alexa_request), "locale": alexa_request["request"].get("locale")},
         )
-        turn = asyncio.ensure_future(on_new_message(message))
-        # a turn still running when Alexa gives up is left to finish, so the conversation stays consistent
-        turn.add_done_callback(_log_late_failure)
-        try:
-            await asyncio.wait_for(asyncio.shield(turn), timeout=self.timeout)
-        except asyncio.TimeoutError:
-            logger.error("Assistant took longer than %.0f s for conversation %s", self.timeout, sender[:12])
-            return []
-        except Exception:
-            logger.exception("Assistant failed for conversation %s", sender[:12])
-            return []
-        return list(collector.messages)
+        return await run_turn(on_new_message, message, self.timeout, agent) or []
 
 
 def _label(alexa_request: Dict) -> str:
@@ -415,7 +406,3 @@ def _label(alexa_request: Dict) -> str:
     intent = field(request, "intent", "name")
     return f"{request.get('type')}:{intent}" if intent else str(request.get("type"))
 
-
-def _log_late_failure(turn: "asyncio.Future") -> None:
-    if not turn.cancelled() and turn.exception() is not None:
-        logger.debug("Assistant turn ended with %s", type(turn.exception()).__name__)

@@ -2,9 +2,11 @@
 
 - `clean_text` cuts a message to MAX_MESSAGE_CHARS and drops control characters,
   so a pasted novel or broken encoding never reaches the pipeline whole.
-- `ask_assistant` runs one turn with the channel's own time limit; when the
-  assistant fails, times out or says nothing, the person gets the
-  "service_trouble" reply (a short apology and the support line) instead of silence.
+- `run_turn` runs one turn with the channel's own time limit and says when
+  the person should hear the apology instead (the assistant failed, timed out,
+  said nothing, or the conversation store could not keep the turn);
+  `ask_assistant` gives text channels the "service_trouble" reply (a short
+  apology and the support line) in that case, never silence.
 - `replies_for_replay` finds the replies already given to a message id, so a
   request sent twice is answered twice but handled once.
 
@@ -24,17 +26,19 @@ import unicodedata
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import rasa.core.actions.action as rasa_actions
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from companion.content import content
+from companion.tracker_store import take_failure
 from companion.render import render_behaviour
 from companion.settings import load_facility
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 5)
+# below 5 s: aiohttp rounds a timeout of 5 s or more up to the next whole second
+ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 4.5)
 rasa_actions.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
 
 
@@ -62,26 +66,53 @@ def did_not_catch(channel: str) -> List[Dict[str, Any]]:
     return [{"text": reply.text}, {"custom": reply.custom}]
 
 
+async def run_turn(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    seconds: float,
+    agent: Any = None,
+) -> Optional[List[Dict[str, Any]]]:
+    """The replies to one turn, or None when the person should hear the apology instead.
+
+    A turn still running when the time is up is left to finish, so the
+    conversation stays consistent; only the person stops waiting for it.
+    """
+    channel = message.input_channel or "rest"
+    key = message.sender_id[:12]
+    turn = asyncio.ensure_future(on_new_message(message))
+    turn.add_done_callback(_log_late_failure)
+    try:
+        await asyncio.wait_for(asyncio.shield(turn), timeout=seconds)
+    except asyncio.TimeoutError:
+        logger.error("%s conversation %s: no reply within %.1f s; apology given", channel, key, seconds)
+        return None
+    except Exception as error:
+        # the exception may quote the person's words: log only its type
+        logger.error("%s conversation %s: the assistant failed (%s); apology given", channel, key, type(error).__name__)
+        return None
+    if take_failure(agent, message.sender_id):
+        logger.error("%s conversation %s: the conversation store failed; apology given", channel, key)
+        return None
+    if not message.output_channel.messages:
+        logger.error("%s conversation %s: the assistant gave no reply; apology given", channel, key)
+        return None
+    return [{k: v for k, v in m.items() if k != "recipient_id"} for m in message.output_channel.messages]
+
+
+def _log_late_failure(turn: "asyncio.Future") -> None:
+    if not turn.cancelled() and turn.exception() is not None:
+        logger.error("a turn failed after its reply was due (%s)", type(turn.exception()).__name__)
+
+
 async def ask_assistant(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     message: UserMessage,
-    collector: CollectingOutputChannel,
     seconds: float,
+    agent: Any = None,
 ) -> List[Dict[str, Any]]:
-    """One turn with a time limit: the replies, or the apology when there are none in time."""
-    channel = message.input_channel or "rest"
-    try:
-        await asyncio.wait_for(asyncio.shield(on_new_message(message)), timeout=seconds)
-    except asyncio.TimeoutError:
-        logger.error("%s: the assistant took longer than %.1f s; answered with the apology", channel, seconds)
-        return trouble_messages(channel)
-    except Exception:
-        logger.exception("%s: the assistant failed on a turn; answered with the apology", channel)
-        return trouble_messages(channel)
-    if not collector.messages:
-        logger.error("%s: the assistant returned no reply; answered with the apology", channel)
-        return trouble_messages(channel)
-    return collector.messages
+    """A text channel's turn: the replies, or the apology with the support line."""
+    replies = await run_turn(on_new_message, message, seconds, agent)
+    return replies if replies is not None else trouble_messages(message.input_channel or "rest")
 
 
 async def replies_for_replay(agent, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]:

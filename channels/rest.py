@@ -66,12 +66,14 @@ class CompanionRestInput(RestInput):
                 earlier = await replies_for_replay(agent, conversation, message_id)
                 if earlier is not None:
                     return response.json(_addressed(earlier, sender))
-            replies = await self._turn(on_new_message, conversation, text, message_id, request)
+            replies = await self._turn(on_new_message, conversation, text, message_id, request, agent)
             return response.json(_addressed(replies, sender))
 
         return webhook
 
-    async def _turn(self, on_new_message, conversation: str, text: str, message_id: Optional[str], request: Request) -> List[Dict]:
+    async def _turn(
+        self, on_new_message, conversation: str, text: str, message_id: Optional[str], request: Request, agent
+    ) -> List[Dict]:
         key = (conversation, message_id or "")
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         if message_id:
@@ -82,7 +84,7 @@ class CompanionRestInput(RestInput):
                 text, collector, conversation, input_channel=self.name(), message_id=message_id,
                 metadata=self.get_metadata(request),
             )
-            replies = await ask_assistant(on_new_message, message, collector, self.turn_seconds)
+            replies = await ask_assistant(on_new_message, message, self.turn_seconds, agent)
             future.set_result(replies)
             return replies
         finally:

@@ -35,7 +35,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from channels import twiml
-from channels.common import clean_text
+from channels.common import clean_text, run_turn
 from companion import phone, safety
 from companion.content import Answer, Content, content
 from companion.privacy import conversation_key
@@ -599,10 +599,11 @@ class TwilioVoiceInput(InputChannel):
         return form, conversation_key("twilio", call_sid)
 
     def _flow(self, request: Request, sender: str, on_new_message) -> CallFlow:
-        async def ask(text: str) -> List[Dict[str, Any]]:
-            collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=CHANNEL))
-            return collector.messages
+        agent = getattr(request.app.ctx, "agent", None)
+
+        async def ask(text: str) -> Optional[List[Dict[str, Any]]]:
+            message = UserMessage(text, CollectingOutputChannel(), sender, input_channel=CHANNEL)
+            return await run_turn(on_new_message, message, self.settings.reply_timeout, agent)
 
         async def understand(text: str) -> Dict[str, Any]:
             return await request.app.ctx.agent.parse_message(text)

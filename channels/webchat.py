@@ -13,7 +13,6 @@ resumed when the person writes again, so nobody is left in silence.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -27,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.common import clean_text, trouble_messages
+from channels.common import ask_assistant, clean_text, trouble_messages
 from companion.privacy import conversation_key
 
 logger = logging.getLogger(__name__)
@@ -127,24 +126,14 @@ class WebChatInput(InputChannel):
     ) -> List[Dict[str, Any]]:
         """The assistant's replies to one message, or the service_trouble reply if it fails, is silent or is too slow."""
         sender_id = conversation_key(self.name(), conversation)
-        collector = CollectingOutputChannel()
-
-        async def handle() -> None:
+        try:
             if await resume_if_paused(agent, sender_id):
                 logger.info("webchat conversation %s resumed after a handoff", sender_id[:12])
-            await on_new_message(UserMessage(text, collector, sender_id, input_channel=self.name()))
-
-        try:
-            await asyncio.wait_for(handle(), timeout=self.timeout_seconds)
-        except asyncio.TimeoutError:
-            logger.warning("webchat conversation %s: no answer within %s s", sender_id[:12], self.timeout_seconds)
-            return trouble_messages(WebChatInput.name())
         except Exception as error:
-            # the exception may quote the person's words: log only its type
-            logger.error("webchat conversation %s: the assistant failed (%s)", sender_id[:12], type(error).__name__)
-            return trouble_messages(WebChatInput.name())
-        messages = [{k: v for k, v in m.items() if k != "recipient_id"} for m in collector.messages]
-        return messages or trouble_messages(WebChatInput.name())
+            logger.error("webchat conversation %s: could not resume (%s); apology given", sender_id[:12], type(error).__name__)
+            return trouble_messages(self.name())
+        message = UserMessage(text, CollectingOutputChannel(), sender_id, input_channel=self.name())
+        return await ask_assistant(on_new_message, message, self.timeout_seconds, agent)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat", __name__)

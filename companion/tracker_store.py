@@ -1,9 +1,15 @@
 """A SQL tracker store that keeps no personal data: keyed-hash conversation ids and redacted text.
 
 It is Rasa's own SQLTrackerStore (SQLite by default, PostgreSQL in production)
-with two changes at the storage boundary:
+with changes at the storage boundary:
 - rows are keyed by a keyed hash of the sender id, never the id itself;
-- user text, entities and message metadata are redacted on save.
+- user text, entities and message metadata are redacted on save;
+- when the database is unreachable, a turn is stored whole or not at all.
+  Rasa would quietly carry on from an empty in-memory history (and keep the
+  unredacted conversation in memory); instead the failure is recorded, nothing
+  of the turn is kept, and the channel gives the person the apology
+  (`take_failure`). Connections are checked before use and the tables are
+  created as soon as the database answers, so the service recovers by itself.
 The tracker the assistant works with in memory during a turn is untouched.
 """
 
@@ -12,10 +18,14 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from typing import Any, Dict, Text
+import threading
+import time
+from typing import Any, Dict, Optional, Text
 
-from rasa.core.tracker_store import SQLTrackerStore
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import SQLAlchemyError
 
 from companion.privacy import conversation_key, install_log_redaction, redact
 
@@ -45,17 +55,89 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
     return data
 
 
+# how long a failed turn stays marked for its channel to notice (a channel checks right after the turn)
+FAILURE_MEMORY_SECONDS = 60.0
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore that stores hashed conversation ids and redacted events."""
+    """SQLTrackerStore that stores hashed conversation ids and redacted events, and never half a turn."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         install_log_redaction()
         super().__init__(*args, **kwargs)
+        # a pooled connection may have died with the database: check it before use
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._tables_ready = False
+        self._failures: Dict[str, float] = {}
+        self._failures_lock = threading.Lock()
+        try:
+            self._ensure_tables()
+        except SQLAlchemyError as error:
+            # Rasa starts anyway; the tables are created when the database answers
+            logger.error("Conversation store unreachable at start (%s); will retry on each turn", type(error).__name__)
 
+    def _ensure_tables(self) -> None:
+        if not self._tables_ready:
+            self.Base.metadata.create_all(self.engine)
+            self._tables_ready = True
+
+    # --- failures -------------------------------------------------------------
+    def _mark_failed(self, sender_id: Text, error: Exception, doing: str) -> None:
+        logger.error(
+            "Conversation store unreachable while %s conversation %s (%s); the turn is not stored",
+            doing, conversation_key(sender_id)[:12], type(error).__name__,
+        )
+        now = time.monotonic()
+        with self._failures_lock:
+            self._failures = {k: t for k, t in self._failures.items() if now - t < FAILURE_MEMORY_SECONDS}
+            self._failures[sender_id] = now
+
+    def _failed_recently(self, sender_id: Text) -> bool:
+        with self._failures_lock:
+            marked = self._failures.get(sender_id)
+        return marked is not None and time.monotonic() - marked < FAILURE_MEMORY_SECONDS
+
+    def take_failure(self, sender_id: Text) -> bool:
+        """True (once) when the store failed during this conversation's last turn."""
+        with self._failures_lock:
+            return self._failures.pop(sender_id, None) is not None
+
+    # --- reading and writing ----------------------------------------------------
     def _event_query(self, session, sender_id: Text, fetch_events_from_all_sessions: bool = False):
         return super()._event_query(session, conversation_key(sender_id), fetch_events_from_all_sessions)
 
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._guarded_retrieve(sender_id, full=False)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._guarded_retrieve(sender_id, full=True)
+
+    async def _guarded_retrieve(self, sender_id: Text, full: bool) -> Optional[DialogueStateTracker]:
+        try:
+            self._ensure_tables()
+            if full:
+                return await super().retrieve_full_tracker(sender_id)
+            return await super().retrieve(sender_id)
+        except SQLAlchemyError as error:
+            self._mark_failed(sender_id, error, "reading")
+            raise
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if self._failed_recently(tracker.sender_id):
+            # the turn began without its history: storing it would mix two histories
+            logger.error("Conversation %s: turn not stored after a store failure", conversation_key(tracker.sender_id)[:12])
+            return
+        try:
+            self._ensure_tables()
+            await self._save(tracker)
+        except SQLAlchemyError as error:
+            # not raised on: Rasa would keep the whole conversation in memory instead
+            self._mark_failed(tracker.sender_id, error, "saving")
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         stored_key = conversation_key(tracker.sender_id)
         with self.session_scope() as session:
@@ -74,3 +156,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
         logger.debug("Tracker %s stored", stored_key[:12])
+
+
+def take_failure(agent: Any, sender_id: Text) -> bool:
+    """True when the agent's conversation store failed during this conversation's last turn."""
+    store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)  # inside Rasa's FailSafeTrackerStore
+    return isinstance(store, PrivateSQLTrackerStore) and store.take_failure(sender_id)

@@ -337,6 +337,39 @@ http {{
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
+    # ------------------------------------------- parts, for tests that run their own Rasa servers
+
+    def start_stores(self) -> "Deployment":
+        """Only PostgreSQL and Redis (the conversation store and the lock store); stop() stops them."""
+        atexit.register(self.stop)
+        if self.fresh and self.base.exists():
+            self._remove_old()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_postgres()
+            self._start_redis()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop_postgres(self, mode: str = "fast") -> None:
+        """Stops PostgreSQL (a database outage): `fast` ends open connections, `immediate` is a crash."""
+        if self._pg_started:
+            self._run_pg([str(postgres_bin() / "pg_ctl"), "stop", "-D", str(self.pg_data), "-m", mode, "-w"], check=False)
+            self._pg_started = False
+            self.postgres_pid = None
+
+    def restart_postgres(self) -> None:
+        """Starts the same PostgreSQL cluster again, on the same port, with its data."""
+        if self._pg_started:
+            return
+        log = (self._scratch / "postgres.log") if self._scratch is not None else self.logs / "postgres.log"
+        self._run_pg([str(postgres_bin() / "pg_ctl"), "start", "-w", "-t", "120", "-D", str(self.pg_data), "-l", str(log),
+                      "-o", f"-p {self.pg_port}"])
+        self._pg_started = True
+        self.postgres_pid = int((self.pg_data / "postmaster.pid").read_text().split()[0])
+
     def __enter__(self) -> "Deployment":
         return self.start()
 
