@@ -53,6 +53,7 @@ class CompanionRestInput(RestInput):
         async def receive(request: Request):
             body, problem = _parse(request)
             if problem:
+                logger.warning("rest: request refused: %s", problem)
                 return response.json({"error": problem}, status=400)
             sender, text, message_id = body
             if not text:

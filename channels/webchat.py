@@ -156,6 +156,7 @@ class WebChatInput(InputChannel):
             try:
                 incoming = parse_message(request.body or b"")
             except BadMessage as problem:
+                logger.warning("webchat: request refused: %s", problem)
                 return json_response({"error": str(problem)}, status=400)
             agent = getattr(request.app.ctx, "agent", None)
             messages = await self.answer(on_new_message, agent, incoming["conversation"], incoming["text"])
