@@ -81,7 +81,10 @@ class Turn:
             self.set("last_reply", remember)
 
     def set(self, slot: str, value: Any) -> None:
-        self.events.append(SlotSet(slot, value))
+        """Sets a slot; an unchanged value writes no event, so the history stays short."""
+        self.events = [e for e in self.events if e.get("name") != slot]
+        if self.tracker.get_slot(slot) != value:
+            self.events.append(SlotSet(slot, value))
 
     def answer(self, answer: Answer, part: str = "main", body=None, extra: str = "", **custom) -> None:
         """Sends a curated answer and makes it the conversation's context."""

@@ -10,6 +10,10 @@ with changes at the storage boundary:
   of the turn is kept, and the channel gives the person the apology
   (`take_failure`). Connections are checked before use and the tables are
   created as soon as the database answers, so the service recovers by itself.
+- a long conversation is rolled into a new session every MAX_SESSION_EVENTS
+  events (CC_MAX_SESSION_EVENTS), carrying its slots over, so each turn reads,
+  predicts from and sends the action server a bounded history: turn 200 costs
+  what turn 20 does. Earlier sessions stay stored.
 The tracker the assistant works with in memory during a turn is untouched.
 """
 
@@ -18,12 +22,15 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any, Dict, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -57,6 +64,31 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
 
 # how long a failed turn stays marked for its channel to notice (a channel checks right after the turn)
 FAILURE_MEMORY_SECONDS = 60.0
+# about 20 turns: a session longer than this is rolled into a new one
+MAX_SESSION_EVENTS = int(os.environ.get("CC_MAX_SESSION_EVENTS") or 160)
+
+
+def roll_long_session(tracker: Optional[DialogueStateTracker], limit: int = MAX_SESSION_EVENTS):
+    """Starts a new session on a tracker whose current session is longer than `limit`, keeping its slots.
+
+    The events are the ones Rasa's own session start writes, so the new session
+    reads like any other; they are stored with the rest of the turn.
+    """
+    if tracker is None or len(tracker.events) <= limit:
+        return tracker
+    carried = [
+        (name, slot.value)
+        for name, slot in tracker.slots.items()
+        if slot.value is not None and slot.value != slot.initial_value
+    ]
+    # made one after another: the store finds a session by the time of its SessionStarted,
+    # so everything that belongs to the new session must be stamped later
+    tracker.update(ActionExecuted(ACTION_SESSION_START_NAME))
+    tracker.update(SessionStarted())
+    for name, value in carried:
+        tracker.update(SlotSet(name, value))
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    return tracker
 
 
 class PrivateSQLTrackerStore(SQLTrackerStore):
@@ -120,7 +152,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             self._ensure_tables()
             if full:
                 return await super().retrieve_full_tracker(sender_id)
-            return await super().retrieve(sender_id)
+            return roll_long_session(await super().retrieve(sender_id))
         except SQLAlchemyError as error:
             self._mark_failed(sender_id, error, "reading")
             raise
