@@ -10,25 +10,20 @@
 - `replies_for_replay` finds the replies already given to a message id, so a
   request sent twice is answered twice but handled once.
 
-It also sets the time limit on the Rasa server's call to the action server
-(CC_ACTION_TIMEOUT seconds, default 5). Rasa waits up to five minutes for an
-action; a caller on the phone cannot, and a slow action would hold the
-conversation's lock for all that time. Rasa reads the limit from a module
-constant, so it is set there when any of this project's channels is loaded.
+Loading it applies companion.server_tuning (our time limit on action calls).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import unicodedata
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-import rasa.core.actions.action as rasa_actions
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
+import companion.server_tuning  # noqa: F401  (applies the time limit on action calls)
 from companion.content import content
 from companion.tracker_store import take_failure
 from companion.render import render_behaviour
@@ -37,9 +32,6 @@ from companion.settings import load_facility
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-# below 5 s: aiohttp rounds a timeout of 5 s or more up to the next whole second
-ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 4.5)
-rasa_actions.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
 
 
 def clean_text(value: Any) -> str:

@@ -611,7 +611,7 @@ def test_action_server_refusing_connections(stack, assistant, healthy, channel):
 
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_action_server_slow(stack, assistant, healthy, channel):
-    """The proxy holds every action call 20 s: Rasa's own action timeout (CC_ACTION_TIMEOUT, 5 s) cuts it and frees the lock."""
+    """The proxy holds every action call 20 s: our action timeout (CC_ACTION_TIMEOUT, 4.5 s) cuts it and frees the lock."""
 
     held: List[bool] = []
 
