@@ -66,6 +66,17 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def near_duplicates(test: Iterable[Example], train: Iterable[Example], min_jaccard: float = 0.8) -> List[int]:
+    """Indices of test examples whose word set overlaps some training example's by >= min_jaccard."""
+    train_sets = [set(normalise(e.text).split()) for e in train]
+    found = []
+    for i, example in enumerate(test):
+        words = set(normalise(example.text).split())
+        if words and any(len(words & t) / len(words | t) >= min_jaccard for t in train_sets if t):
+            found.append(i)
+    return found
+
+
 def is_spoken_style(raw: str) -> bool:
     """Written as a recogniser would give it: lower case, no punctuation (apostrophes allowed)."""
     text = parse_markup(raw)[0]

@@ -13,6 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 FALLBACK = "nlu_fallback"
+NO_INTENT = "(none)"  # no intent at all, e.g. for an empty transcript
 
 
 def raw_ranking(parse: Dict) -> List[Tuple[str, float]]:
@@ -27,9 +28,9 @@ def summarise_parse(parse: Dict) -> Dict:
     ranking = raw_ranking(parse)
     return {
         "text": parse.get("text", ""),
-        "intent": (parse.get("intent") or {}).get("name"),
+        "intent": (parse.get("intent") or {}).get("name") or NO_INTENT,
         "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 4),
-        "raw_intent": ranking[0][0] if ranking else None,
+        "raw_intent": ranking[0][0] if ranking else NO_INTENT,
         "raw_confidence": round(ranking[0][1], 4) if ranking else 0.0,
         "second_confidence": round(ranking[1][1], 4) if len(ranking) > 1 else 0.0,
         "entities": [

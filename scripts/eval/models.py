@@ -14,6 +14,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,15 @@ SHAPING_FILES = [
 
 
 def fingerprint(config: Path, data: Path) -> str:
+    """A hash of what shapes a model: config, data, Rasa version and, if the config uses them, the
+    project's spaCy pipeline, term lists and custom components."""
     import rasa
 
+    text = config.read_text()
+    shaping = SHAPING_FILES if ("SpacyNLP" in text or "companion." in text) else []
+    extra = [ROOT / "scripts" / "eval" / "candidates.py"] if "scripts.eval." in text else []
     digest = hashlib.sha256(rasa.__version__.encode())
-    for path in [config, data] + [ROOT / p for p in SHAPING_FILES]:
+    for path in [config, data] + [ROOT / p for p in shaping] + extra:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes() if path.exists() else b"-")
     return digest.hexdigest()[:12]
@@ -71,9 +77,14 @@ def _store(name: str, key: str, seconds: float) -> TrainedModel:
     return TrainedModel(name, MODELS / f"{name}-{key}.tar.gz", seconds, False)
 
 
+def safe_name(name: str) -> str:
+    """Rasa cuts a model name at its first dot, so none are kept."""
+    return name.replace(".", "-")
+
+
 def train(name: str, config: Path, data: Path, retrain: bool = False) -> TrainedModel:
     """Train an NLU-only model in this process (or reuse the cached one)."""
-    key = fingerprint(config, data)
+    name, key = safe_name(name), fingerprint(config, data)
     if not retrain and (model := _cached(name, key)):
         return model
     from rasa.model_training import train_nlu
@@ -83,14 +94,17 @@ def train(name: str, config: Path, data: Path, retrain: bool = False) -> Trained
     result = train_nlu(str(config), str(data), str(MODELS), fixed_model_name=f"{name}-{key}")
     if not result:
         raise RuntimeError(f"training {name} with {config} failed")
-    return _store(name, key, time.monotonic() - started)
+    model = _store(name, key, time.monotonic() - started)
+    if not model.path.is_file():
+        raise RuntimeError(f"training {name} wrote {result}, not {model.path}")
+    return model
 
 
 class BackgroundTraining:
     """`rasa train nlu` in a subprocess, for a slow model trained while other work runs."""
 
     def __init__(self, name: str, config: Path, data: Path, log: Path, retrain: bool = False) -> None:
-        self.name, self.key = name, fingerprint(config, data)
+        self.name, self.key = safe_name(name), fingerprint(config, data)
         self.model = None if retrain else _cached(name, self.key)
         self.process = None
         if self.model is None:
@@ -99,16 +113,30 @@ class BackgroundTraining:
             self.started = time.monotonic()
             command = [
                 str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config), "--nlu", str(data),
-                "--out", str(MODELS), "--fixed-model-name", f"{name}-{self.key}", "--quiet",
+                "--out", str(MODELS), "--fixed-model-name", f"{self.name}-{self.key}", "--quiet",
             ]
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
+            # one TensorFlow thread: the other core stays free for the work done meanwhile
+            env = dict(os.environ, TF_INTRA_OP_PARALLELISM_THREADS="1", TF_INTER_OP_PARALLELISM_THREADS="1",
+                       PYTHONPATH=str(ROOT))
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
             self.log = log
+            self.ended: Optional[float] = None
+            threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        self.process.wait()
+        self.ended = time.monotonic()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def wait(self) -> TrainedModel:
         if self.model is None:
             if self.process.wait() != 0:
                 raise RuntimeError(f"training {self.name} failed; see {self.log}")
-            self.model = _store(self.name, self.key, time.monotonic() - self.started)
+            while self.ended is None:
+                time.sleep(0.05)
+            self.model = _store(self.name, self.key, self.ended - self.started)
         return self.model
 
 
@@ -117,8 +145,12 @@ class Parser:
 
     def __init__(self, model_path: Path) -> None:
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
 
+        configure_structlog(logging.WARNING)  # no debug line per parsed message
         logging.getLogger("rasa").setLevel(logging.WARNING)
+        if not Path(model_path).is_file():  # Rasa would quietly load the newest model in the folder instead
+            raise FileNotFoundError(model_path)
         started = time.monotonic()
         self.agent = Agent.load(str(model_path))
         self.load_seconds = time.monotonic() - started

@@ -1,0 +1,168 @@
+"""Training a model and starting the action server and Rasa server as `make run` does (scripts/run.sh).
+
+Each configuration gets its own folder under build/bench/<name>/: the model,
+an endpoints file pointing at a fresh SQLite conversation store and at the
+action server's port, the handoff log, and the two servers' logs. Ports are
+free ports on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+RASA = str(VENV_BIN / "rasa")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env(workdir: Path) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TF_CPP_MIN_LOG_LEVEL="3",
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",
+        # a bench-only secret and handoff log: nothing touches the developer's store or log
+        CC_ID_SECRET="bench-id-secret",
+        CC_HANDOFF_LOG=str(workdir / "handoffs.jsonl"),
+    )
+    return env
+
+
+def train(config: Path, workdir: Path, name: str) -> float:
+    """Trains with --force (no fingerprint skip, no cache) and returns the wall-clock seconds."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    command = [
+        RASA, "train", "--config", str(config), "--domain", "domain.yml", "--data", "data",
+        "--out", str(workdir), "--fixed-model-name", name, "--force", "--quiet",
+    ]
+    with (workdir / "train.log").open("w") as log:
+        started = time.monotonic()
+        subprocess.run(command, cwd=ROOT, env=bench_env(workdir), stdout=log, stderr=subprocess.STDOUT, check=True)
+        return time.monotonic() - started
+
+
+def model_path(workdir: Path, name: str) -> Path:
+    return workdir / f"{name}.tar.gz"
+
+
+class Servers:
+    """The action server and the Rasa server of one configuration, started together."""
+
+    def __init__(self, workdir: Path, model: Path, extra_rasa_args: Optional[List[str]] = None) -> None:
+        self.workdir = workdir
+        self.db = workdir / "conversations.db"
+        for stale in workdir.glob("conversations.db*"):
+            stale.unlink()
+        self.port = free_port()
+        self.actions_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.endpoints = workdir / "endpoints.yml"
+        self.endpoints.write_text(yaml.safe_dump({
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
+            "tracker_store": {
+                "type": "companion.tracker_store.PrivateSQLTrackerStore",
+                "dialect": "sqlite",
+                "db": str(self.db),
+            },
+        }))
+        env = bench_env(workdir)
+        self.started = time.monotonic()
+        self.actions = self._start(env, "actions", [
+            RASA, "run", "actions", "--actions", "actions", "--port", str(self.actions_port),
+        ])
+        self.rasa = self._start(env, "rasa", [
+            RASA, "run", "--model", str(model), "--endpoints", str(self.endpoints),
+            "--credentials", "credentials.yml", "--port", str(self.port), "--interface", "127.0.0.1",
+            "--cors", "*", *(extra_rasa_args or []),
+        ])
+
+    def _start(self, env: Dict[str, str], name: str, command: List[str]) -> subprocess.Popen:
+        log = (self.workdir / f"{name}.log").open("w")
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, seconds: float = 300) -> float:
+        """Seconds from process start to the first good REST reply to "hello"."""
+        deadline = self.started + seconds
+        while time.monotonic() < deadline:
+            for process in (self.actions, self.rasa):
+                if process.poll() is not None:
+                    raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}; see {self.workdir}")
+            try:
+                reply = requests.post(f"{self.url}/webhooks/rest/webhook",
+                                      json={"sender": "bench-ready", "message": "hello"}, timeout=10)
+                if reply.status_code == 200 and any(
+                    isinstance(m.get("custom"), dict) and m["custom"].get("answer_id")
+                    and m["custom"].get("reason") != "service_trouble"
+                    for m in reply.json()
+                ):
+                    return time.monotonic() - self.started
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"not ready within {seconds} s; see {self.workdir}")
+
+    def memory(self) -> Dict[str, Dict[str, float]]:
+        return {"rasa": tree_memory(self.rasa.pid), "actions": tree_memory(self.actions.pid)}
+
+    def stop(self) -> None:
+        for process in (self.rasa, self.actions):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.rasa, self.actions):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _children(pid: int) -> List[int]:
+    found: List[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> Dict[str, float]:
+    """VmRSS (and VmHWM, the peak) of a process and all its descendants, in MiB."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        todo.extend(_children(current))
+    return {
+        "rss_mib": round(sum(_status_kib(p, "VmRSS") for p in pids) / 1024, 1),
+        "peak_rss_mib": round(sum(_status_kib(p, "VmHWM") for p in pids) / 1024, 1),
+        "processes": len(pids),
+    }
