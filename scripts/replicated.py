@@ -28,7 +28,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,9 @@ from typing import Dict, List, Optional
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts import processes  # noqa: E402
+
 DEFAULT_BASE = ROOT / "build" / "replicated"
 DEFAULT_MODEL = ROOT / "models" / "callback-companion.tar.gz"
 ENDPOINTS = ROOT / "endpoints.production.yml"
@@ -50,9 +52,7 @@ LOCK_KEY_PREFIX = "callbackcompanion:lock:"  # key_prefix in endpoints.productio
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    return processes.free_port(HOST)
 
 
 def postgres_bin() -> Optional[Path]:
@@ -126,10 +126,8 @@ class Deployment:
         self._scratch: Optional[Path] = None  # PostgreSQL's data in /tmp when it cannot reach base
         self._drained: set = set()
         self._user = self._service_user()
-        self.env = dict(os.environ if env is None else env)
-        self.env.update(
-            PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", RASA_TELEMETRY_ENABLED="false",
-            SQLALCHEMY_SILENCE_UBER_WARNING="1", SANIC_HOST=HOST,
+        self.env = processes.rasa_env(
+            env, SANIC_HOST=HOST,
             CC_ACTION_ENDPOINT_URL=f"http://{HOST}:{self.actions_port}/webhook",
             CC_DB_HOST=HOST, CC_DB_PORT=str(self.pg_port), CC_DB_NAME=DB_NAME, CC_DB_USER=DB_USER, CC_DB_PASSWORD="",
             CC_REDIS_HOST=HOST, CC_REDIS_PORT=str(self.redis_port), CC_REDIS_DB=str(REDIS_LOCK_DB), CC_REDIS_PASSWORD="",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scripts.processes import free_port, rasa_env  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 MODEL_DIR = ROOT / "build" / "test-model"
@@ -54,24 +55,8 @@ def stored_key(conversation_id: str) -> str:
     return conversation_key(conversation_id)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def base_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TF_CPP_MIN_LOG_LEVEL="3",
-        RASA_TELEMETRY_ENABLED="false",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
-    )
-    env.update(TEST_SECRETS)
-    env.update(extra)
-    return env
+    return rasa_env(**{**TEST_SECRETS, **extra})
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:

@@ -102,7 +102,7 @@ def markdown(data: Dict) -> str:
         f"- date: {m['date']}",
         f"- CPU: {m['cpu']}, nproc {m['nproc']}; memory {m['memory_gib']} GiB; kernel {m['kernel']}",
         f"- Python {m['python']}, Rasa {m['rasa']}, Rasa SDK {m['rasa_sdk']}",
-        f"- load average before each phase (other work on the machine skews every figure): "
+        "- load average before each phase (other work on the machine skews every figure): "
         + "; ".join(f"{name} {', '.join(f'{k} {v[0]:.1f}' for k, v in run.get('load_average', {}).items())}"
                     for name, run in runs.items()),
         "",

@@ -8,9 +8,7 @@ free ports on 127.0.0.1.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,29 +19,19 @@ import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from scripts.processes import free_port, rasa_env  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 RASA = str(VENV_BIN / "rasa")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_env(workdir: Path) -> Dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TF_CPP_MIN_LOG_LEVEL="3",
-        RASA_TELEMETRY_ENABLED="false",
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        PYTHONWARNINGS="ignore",
+    return rasa_env(
         # a bench-only secret and handoff log: nothing touches the developer's store or log
         CC_ID_SECRET="bench-id-secret",
         CC_HANDOFF_LOG=str(workdir / "handoffs.jsonl"),
     )
-    return env
 
 
 def train(config: Path, workdir: Path, name: str) -> float:
