@@ -42,7 +42,7 @@ setup: $(STAMP_DEPS) $(SPACY_MODEL)/meta.json
 $(STAMP_DEPS): requirements/lock.txt
 	@scripts/find-python.sh > /dev/null
 	@test -x $(PY) || $$(scripts/find-python.sh) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/lock.txt
+	$(PY) -m pip install -qq --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/lock.txt
 	@touch $@
 
 $(SPACY_MODEL)/meta.json: $(STAMP_DEPS) scripts/build_spacy_model.py content/terms.yml companion/terms.py

@@ -26,7 +26,8 @@ from channels.twilio_voice import (
 )
 from companion import privacy, ssml
 from companion.content import content
-from conftest import TEST_SECRETS, Assistant
+import yaml
+from conftest import ROOT, TEST_SECRETS, Assistant
 
 TOKEN = TEST_SECRETS["TWILIO_AUTH_TOKEN"]
 VOICE = "/webhooks/twilio_ivr/voice"
@@ -484,3 +485,32 @@ def test_the_twiml_validator_knows_what_twilio_documents(document, complaint):
         assert found == []
     else:
         assert any(complaint in problem for problem in found), found
+
+
+# --- the safety set, every phrasing -------------------------------------------------
+
+SAFETY = yaml.safe_load(open(ROOT / "tests" / "safety_phrases.yml"))
+
+
+@pytest.mark.parametrize("kind", ["crisis", "emergency"])
+def test_every_phrasing_in_the_safety_set_is_caught_on_the_phone(assistant, kind):
+    message = opening_words(content().behaviour(kind).spoken)
+    missed = []
+    for phrase in SAFETY[kind]:
+        call = Call(assistant)
+        call.start()
+        if message not in call.say(phrase).said:
+            missed.append(phrase)
+    assert missed == []
+
+
+def test_worry_is_not_answered_as_a_crisis_on_the_phone(assistant):
+    alarms = [opening_words(content().behaviour(kind).spoken) for kind in ("crisis", "emergency")]
+    flagged = []
+    for phrase in SAFETY["worry"]:
+        call = Call(assistant)
+        call.start()
+        said = call.say(phrase).said
+        if any(alarm in said for alarm in alarms):
+            flagged.append(phrase)
+    assert flagged == []

@@ -31,7 +31,8 @@ from alexa_requests import (
     signature_headers,
     spoken_words,
 )
-from conftest import TEST_SECRETS, Assistant
+import yaml
+from conftest import ROOT, TEST_SECRETS, Assistant
 
 from channels.alexa import QUESTION_INTENTS, AlexaInput
 from channels.alexa_verification import (
@@ -584,3 +585,32 @@ def test_a_very_long_reply_is_cut_at_a_sentence_end_within_alexas_limit():
     assert ask_response_problems(body) == []
     assert 7000 < len(markup) <= 8000
     assert markup.endswith("matter.</speak>")
+
+
+# --- the safety set, every phrasing -------------------------------------------------
+
+SAFETY = yaml.safe_load(open(ROOT / "tests" / "safety_phrases.yml"))
+
+
+@pytest.mark.parametrize("kind", ["crisis", "emergency"])
+def test_every_phrasing_in_the_safety_set_is_caught_on_the_speaker(person, kind):
+    message = behaviour_opening(kind)
+    missed = []
+    for phrase in SAFETY[kind]:
+        session = person()
+        session.launch()
+        if message not in session.say(phrase).speech:
+            missed.append(phrase)
+    assert missed == []
+
+
+def test_worry_is_not_answered_as_a_crisis_on_the_speaker(person):
+    alarms = [behaviour_opening(kind) for kind in ("crisis", "emergency")]
+    flagged = []
+    for phrase in SAFETY["worry"]:
+        session = person()
+        session.launch()
+        speech = session.say(phrase).speech
+        if any(alarm in speech for alarm in alarms):
+            flagged.append(phrase)
+    assert flagged == []

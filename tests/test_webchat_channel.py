@@ -13,7 +13,8 @@ import requests
 
 from channels.webchat import WebChatInput
 from companion.content import content
-from conftest import Replies
+import yaml
+from conftest import ROOT, Replies
 
 PAGE = "/webhooks/webchat/"
 
@@ -238,3 +239,23 @@ def test_when_the_assistant_cannot_answer_the_person_sees_service_trouble(behave
     assert replies.text.startswith(trouble)
     assert replies.answer_id == "fallback"
     assert "1-800-227-2345" in replies.text
+
+
+# --- the safety set, every phrasing -------------------------------------------------
+
+SAFETY = yaml.safe_load(open(ROOT / "tests" / "safety_phrases.yml"))
+
+
+@pytest.mark.parametrize("kind", ["crisis", "emergency", "worry"])
+def test_every_phrasing_in_the_safety_set_gets_the_right_reply_in_chat(assistant, kind):
+    wrong = []
+    for phrase in SAFETY[kind]:
+        reply = requests.post(
+            f"{assistant.url}/webhooks/webchat/message",
+            json={"conversation": f"safety-{uuid.uuid4().hex[:16]}", "message": phrase}, timeout=30,
+        )
+        kinds = [m["custom"]["answer_id"] for m in reply.json()["messages"] if "custom" in m]
+        alarm = kinds and kinds[0] in ("crisis", "emergency")
+        if (kind == "worry" and alarm) or (kind != "worry" and kinds != [kind]):
+            wrong.append((phrase, kinds))
+    assert wrong == []
