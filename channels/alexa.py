@@ -428,7 +428,9 @@ class AlexaInput(InputChannel):
             text, CollectingOutputChannel(), sender, input_channel=CHANNEL,
             metadata={"alexa_request": _label(alexa_request), "locale": alexa_request["request"].get("locale")},
         )
-        return await run_turn(on_new_message, message, self.timeout, agent) or []
+        # Alexa gives every request its own id: one sent twice is answered twice, handled once
+        replay_id = alexa_request["request"].get("requestId")
+        return await run_turn(on_new_message, message, self.timeout, agent, replay_id if isinstance(replay_id, str) else None) or []
 
 
 def _label(alexa_request: Dict) -> str:

@@ -63,14 +63,28 @@ async def run_turn(
     message: UserMessage,
     seconds: float,
     agent: Any = None,
+    replay_id: Optional[str] = None,
 ) -> Optional[List[Dict[str, Any]]]:
     """The replies to one turn, or None when the person should hear the apology instead.
 
-    A turn still running when the time is up is left to finish, so the
-    conversation stays consistent; only the person stops waiting for it.
+    With a `replay_id` (the platform's or client's id for this request, passed
+    as the message id), a request that was already handled gets the replies it
+    got then, and is not handled again. A turn still running when the time is
+    up is left to finish, so the conversation stays consistent; only the person
+    stops waiting for it.
     """
     channel = message.input_channel or "rest"
     key = message.sender_id[:12]
+    if replay_id:
+        try:
+            earlier = await replies_for_replay(agent, message.sender_id, replay_id)
+        except Exception as error:
+            logger.error("%s conversation %s: could not look for a replay (%s); apology given", channel, key, type(error).__name__)
+            return None
+        if earlier:
+            logger.info("%s conversation %s: a replayed request got its earlier replies", channel, key)
+            return earlier
+        message.message_id = replay_id
     turn = asyncio.ensure_future(on_new_message(message))
     turn.add_done_callback(_log_late_failure)
     try:
@@ -101,9 +115,10 @@ async def ask_assistant(
     message: UserMessage,
     seconds: float,
     agent: Any = None,
+    replay_id: Optional[str] = None,
 ) -> List[Dict[str, Any]]:
     """A text channel's turn: the replies, or the apology with the support line."""
-    replies = await run_turn(on_new_message, message, seconds, agent)
+    replies = await run_turn(on_new_message, message, seconds, agent, replay_id)
     return replies if replies is not None else trouble_messages(message.input_channel or "rest")
 
 
@@ -127,14 +142,14 @@ async def replies_for_replay(agent, sender_id: str, message_id: str) -> Optional
 
 
 def _as_messages(event: BotUttered, recipient: str) -> List[Dict[str, Any]]:
-    """A stored bot event in the shape CollectingOutputChannel gives."""
+    """A stored bot event in the shape a turn's replies have."""
     messages: List[Dict[str, Any]] = []
     data = event.data or {}
     if event.text:
-        message: Dict[str, Any] = {"recipient_id": recipient, "text": event.text}
+        message: Dict[str, Any] = {"text": event.text}
         if data.get("buttons"):
             message["buttons"] = data["buttons"]
         messages.append(message)
     if data.get("custom"):
-        messages.append({"recipient_id": recipient, "custom": data["custom"]})
+        messages.append({"custom": data["custom"]})
     return messages

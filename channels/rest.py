@@ -23,7 +23,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from channels.common import ask_assistant, clean_text, did_not_catch, replies_for_replay
+from channels.common import ask_assistant, clean_text, did_not_catch
 from companion.privacy import conversation_key
 
 logger = logging.getLogger(__name__)
@@ -60,13 +60,8 @@ class CompanionRestInput(RestInput):
                 return response.json(_addressed(did_not_catch(self.name()), sender))
             conversation = conversation_key(self.name(), sender)
             agent = getattr(request.app.ctx, "agent", None)
-            if message_id:
-                key = (conversation, message_id)
-                if key in self._in_flight:
-                    return response.json(await asyncio.shield(self._in_flight[key]))
-                earlier = await replies_for_replay(agent, conversation, message_id)
-                if earlier is not None:
-                    return response.json(_addressed(earlier, sender))
+            if message_id and (conversation, message_id) in self._in_flight:
+                return response.json(_addressed(await asyncio.shield(self._in_flight[(conversation, message_id)]), sender))
             replies = await self._turn(on_new_message, conversation, text, message_id, request, agent)
             return response.json(_addressed(replies, sender))
 
@@ -81,11 +76,8 @@ class CompanionRestInput(RestInput):
             self._in_flight[key] = future
         try:
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                text, collector, conversation, input_channel=self.name(), message_id=message_id,
-                metadata=self.get_metadata(request),
-            )
-            replies = await ask_assistant(on_new_message, message, self.turn_seconds, agent)
+            message = UserMessage(text, collector, conversation, input_channel=self.name(), metadata=self.get_metadata(request))
+            replies = await ask_assistant(on_new_message, message, self.turn_seconds, agent, message_id)
             future.set_result(replies)
             return replies
         finally:

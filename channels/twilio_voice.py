@@ -600,10 +600,14 @@ class TwilioVoiceInput(InputChannel):
 
     def _flow(self, request: Request, sender: str, on_new_message) -> CallFlow:
         agent = getattr(request.app.ctx, "agent", None)
+        # Twilio marks each webhook with an idempotency token that stays the same when it retries the request
+        replay_ids = [request.headers.get("I-Twilio-Idempotency-Token") or None]
 
         async def ask(text: str) -> Optional[List[Dict[str, Any]]]:
             message = UserMessage(text, CollectingOutputChannel(), sender, input_channel=CHANNEL)
-            return await run_turn(on_new_message, message, self.settings.reply_timeout, agent)
+            # the token names the request's first turn only
+            replay_id = replay_ids.pop() if replay_ids else None
+            return await run_turn(on_new_message, message, self.settings.reply_timeout, agent, replay_id)
 
         async def understand(text: str) -> Dict[str, Any]:
             return await request.app.ctx.agent.parse_message(text)

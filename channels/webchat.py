@@ -77,7 +77,10 @@ def parse_message(body: bytes) -> Dict[str, str]:
     text = clean_text(message)
     if not text:
         raise BadMessage("'message' is empty.")
-    return {"conversation": conversation, "text": text}
+    message_id = data.get("message_id")
+    if message_id is not None and (not isinstance(message_id, str) or not CONVERSATION_ID.fullmatch(message_id)):
+        raise BadMessage("'message_id', when sent, must be 8 to 64 letters, digits, '-' or '_'.")
+    return {"conversation": conversation, "text": text, "message_id": message_id}
 
 
 def page_response(body: bytes, content_type: str) -> HTTPResponse:
@@ -122,7 +125,8 @@ class WebChatInput(InputChannel):
         return cls(timeout_seconds=float(credentials.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS))
 
     async def answer(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any, conversation: str, text: str
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any, conversation: str, text: str,
+        message_id: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """The assistant's replies to one message, or the service_trouble reply if it fails, is silent or is too slow."""
         sender_id = conversation_key(self.name(), conversation)
@@ -133,7 +137,7 @@ class WebChatInput(InputChannel):
             logger.error("webchat conversation %s: could not resume (%s); apology given", sender_id[:12], type(error).__name__)
             return trouble_messages(self.name())
         message = UserMessage(text, CollectingOutputChannel(), sender_id, input_channel=self.name())
-        return await ask_assistant(on_new_message, message, self.timeout_seconds, agent)
+        return await ask_assistant(on_new_message, message, self.timeout_seconds, agent, message_id)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat", __name__)
@@ -159,7 +163,9 @@ class WebChatInput(InputChannel):
                 logger.warning("webchat: request refused: %s", problem)
                 return json_response({"error": str(problem)}, status=400)
             agent = getattr(request.app.ctx, "agent", None)
-            messages = await self.answer(on_new_message, agent, incoming["conversation"], incoming["text"])
+            messages = await self.answer(
+                on_new_message, agent, incoming["conversation"], incoming["text"], incoming["message_id"]
+            )
             return json_response({"messages": messages})
 
         return webchat

@@ -514,3 +514,18 @@ def test_worry_is_not_answered_as_a_crisis_on_the_phone(assistant):
         if any(alarm in said for alarm in alarms):
             flagged.append(phrase)
     assert flagged == []
+
+
+def test_a_webhook_twilio_retries_is_answered_again_but_handled_once(assistant, stored_key):
+    call = Call(assistant)
+    call.start()
+    url = assistant.url + call.last.next_url if call.last.next_url.startswith("/") else call.last.next_url
+    fields = call.fields(SpeechResult="what is a cyst", Confidence="0.93")
+    headers = {"X-Twilio-Signature": signature(url, fields), "I-Twilio-Idempotency-Token": uuid.uuid4().hex}
+    first = Heard(requests.post(url, data=fields, headers=headers, timeout=30))
+    stored = stored_events(assistant, stored_key(call.sid))
+    again = Heard(requests.post(url, data=fields, headers=headers, timeout=30))
+    assert first.said == again.said and "cyst" in first.said.lower()
+    assert stored_events(assistant, stored_key(call.sid)) == stored
+    call.last = again
+    assert "cyst" in call.press("*").said.lower()  # "say that again" still finds the one cyst answer

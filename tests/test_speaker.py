@@ -614,3 +614,14 @@ def test_worry_is_not_answered_as_a_crisis_on_the_speaker(person):
         if any(alarm in speech for alarm in alarms):
             flagged.append(phrase)
     assert flagged == []
+
+
+def test_a_request_alexa_sends_twice_is_answered_twice_but_handled_once(speaker, person, monkeypatch):
+    session = person()
+    session.launch()
+    body = session.body(request_for("what is a cyst"))
+    first = session.post(body)
+    stored = stored_events(speaker, session, monkeypatch)
+    again = session.post(body)
+    assert first.speech == again.speech and "cyst" in first.speech.lower()
+    assert stored_events(speaker, session, monkeypatch) == stored

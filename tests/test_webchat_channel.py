@@ -259,3 +259,15 @@ def test_every_phrasing_in_the_safety_set_gets_the_right_reply_in_chat(assistant
         if (kind == "worry" and alarm) or (kind != "worry" and kinds != [kind]):
             wrong.append((phrase, kinds))
     assert wrong == []
+
+
+def test_a_message_sent_twice_is_answered_twice_but_handled_once(assistant):
+    body = {"conversation": f"replay-{uuid.uuid4().hex[:12]}", "message": "what is a cyst", "message_id": uuid.uuid4().hex}
+    first = requests.post(f"{assistant.url}/webhooks/webchat/message", json=body, timeout=30).json()["messages"]
+    again = requests.post(f"{assistant.url}/webhooks/webchat/message", json=body, timeout=30).json()["messages"]
+    assert first == again
+    more = requests.post(
+        f"{assistant.url}/webhooks/webchat/message",
+        json={"conversation": body["conversation"], "message": "say that again"}, timeout=30,
+    ).json()["messages"]
+    assert [m["custom"]["answer_id"] for m in more if "custom" in m] == ["finding_cyst"]

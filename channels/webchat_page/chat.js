@@ -277,13 +277,23 @@
 
   // --- talking to the assistant --------------------------------------------
 
+  /* Each message has its own id, so when the network drops a reply the same
+     message can be sent again: the assistant answers it, but handles it once. */
   function post(conversation, text) {
+    var body = JSON.stringify({ conversation: conversation, message: text, message_id: newConversationId() });
+    return send(body).catch(function (error) {
+      if (error && /^status /.test(error.message)) throw error;
+      return send(body);
+    });
+  }
+
+  function send(body) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
     return fetch(ENDPOINT, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ conversation: conversation, message: text }),
+      body: body,
       cache: "no-store",
       credentials: "same-origin",
       signal: controller ? controller.signal : undefined
