@@ -90,7 +90,7 @@ def _tuned_engine(engine: "sa.engine.Engine") -> "sa.engine.Engine":
 # how long a failed turn stays marked for its channel to notice (a channel checks right after the turn)
 FAILURE_MEMORY_SECONDS = 60.0
 # about 20 turns: a session longer than this is rolled into a new one
-MAX_SESSION_EVENTS = int(os.environ.get("CC_MAX_SESSION_EVENTS") or 160)
+MAX_SESSION_EVENTS = int(os.environ.get("CC_MAX_SESSION_EVENTS") or 120)
 
 
 def roll_long_session(tracker: Optional[DialogueStateTracker], limit: int = MAX_SESSION_EVENTS):

@@ -54,7 +54,7 @@ def test_each_turn_reads_a_bounded_history(tmp_path, monkeypatch):
         lengths.append(len(tracker.events))
         turns(tracker, 1)
         asyncio.run(sqlite.save(tracker))
-    assert max(lengths) <= 160 + 10
+    assert max(lengths) <= 120 + 10
     full = asyncio.run(sqlite.retrieve_full_tracker("long-talker"))
     assert sum(isinstance(e, UserUttered) for e in full.events) == 80  # nothing lost
     assert sum(isinstance(e, SessionStarted) for e in full.events) >= 2  # rolled more than once
