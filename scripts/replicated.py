@@ -137,13 +137,8 @@ class Deployment:
     # ---------------------------------------------------------------- start
 
     def start(self) -> "Deployment":
-        atexit.register(self.stop)
-        if self.fresh and self.base.exists():
-            self._remove_old()
-        self.logs.mkdir(parents=True, exist_ok=True)
+        self.start_stores()
         try:
-            self._start_postgres()
-            self._start_redis()
             self.actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
                                                    "--port", str(self.actions_port)])
             started = time.monotonic()
