@@ -281,13 +281,13 @@
      message can be sent again: the assistant answers it, but handles it once. */
   function post(conversation, text) {
     var body = JSON.stringify({ conversation: conversation, message: text, message_id: newConversationId() });
-    return send(body).catch(function (error) {
+    return postOnce(body).catch(function (error) {
       if (error && /^status /.test(error.message)) throw error;
-      return send(body);
+      return postOnce(body);
     });
   }
 
-  function send(body) {
+  function postOnce(body) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
     return fetch(ENDPOINT, {
