@@ -93,6 +93,87 @@ def test_every_behaviour_renders_on_every_channel(key, channel):
     ET.fromstring(alexa_ssml(reply.text))
 
 
+# --- the channels' own parsing and rendering ------------------------------------------------
+
+import asyncio  # noqa: E402
+
+from alexa_requests import ask_response_problems  # noqa: E402
+
+from channels import twiml  # noqa: E402
+from channels.alexa import BadRequest, ReplyRenderer, message_for  # noqa: E402
+from channels.twilio_voice import CallFlow, CallState, MalformedRequest, PhoneSettings, parse_form  # noqa: E402
+
+KINDS = sorted(content().answers) + ["greeting", "goodbye", "help", "handoff", "crisis", "emergency",
+                                     "no_diagnosis", "out_of_scope", "fallback", "service_trouble"]
+CONTACT = st.fixed_dictionaries({
+    "name": WILD_TEXT, "phone": st.from_regex(r"\+?[0-9]{3,12}", fullmatch=True), "display": WILD_TEXT,
+    "tel": WILD_TEXT, "hours": WILD_TEXT, "open_now": st.booleans(),
+})
+CUSTOM = st.fixed_dictionaries(
+    {"answer_id": st.sampled_from(KINDS)},
+    optional={
+        "card": st.fixed_dictionaries({"title": WILD_TEXT, "text": WILD_TEXT}),
+        "contacts": st.lists(CONTACT, max_size=3), "support": CONTACT,
+        "transfer": st.one_of(st.none(), st.from_regex(r"\+1[0-9]{10}", fullmatch=True)),
+        "offer_dial": st.just("988"), "dial": st.sampled_from(["988", "911"]),
+        "end_conversation": st.booleans(), "follow_ups": st.lists(st.fixed_dictionaries({"answer_id": st.sampled_from(KINDS), "title": WILD_TEXT}), max_size=3),
+    },
+)
+REPLIES = st.lists(
+    st.one_of(st.fixed_dictionaries({"text": WILD_TEXT}), st.fixed_dictionaries({"custom": CUSTOM})), max_size=4
+)
+
+
+@FUZZ
+@given(st.binary(max_size=3000))
+def test_twilio_form_parsing_never_fails_unexpectedly(body):
+    count()
+    try:
+        parse_form(body)
+    except MalformedRequest:
+        pass
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["silence", "confirm", "offer", "leg", "x"]), st.lists(WILD_TEXT, max_size=2)),
+       REPLIES, st.dictionaries(st.sampled_from(["SpeechResult", "Digits", "Confidence", "CallStatus"]), WILD_TEXT))
+def test_every_phone_reply_is_valid_twiml(query, replies, form):
+    count()
+
+    async def ask(_text):
+        return replies
+
+    async def understand(_text):
+        return {"intent": {"name": "ask_finding_cyst", "confidence": 0.9}, "intent_ranking": []}
+
+    flow = CallFlow(PhoneSettings.load({}, environ={}), ask, understand)
+    state = CallState.from_query(query, flow.content)
+    root = asyncio.run(flow.voice(state, {"CallSid": "CA" + "0" * 32, **form}))
+    assert twiml.problems(twiml.to_xml(root)) == []
+
+
+@FUZZ
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | WILD_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["request", "type", "intent", "name", "slots", "question", "value", "session"]), inner, max_size=4),
+    max_leaves=12,
+))
+def test_alexa_request_reading_never_fails_unexpectedly(request):
+    count()
+    try:
+        message_for(request if isinstance(request, dict) and isinstance(request.get("request"), dict) else {"request": {}})
+    except BadRequest:
+        pass
+
+
+@FUZZ
+@given(REPLIES, st.booleans(), st.booleans())
+def test_every_speaker_reply_is_valid_ask_json(replies, end_session, launch):
+    count()
+    body = ReplyRenderer(load_facility()).response(replies, end_session=end_session, launch=launch)
+    assert ask_response_problems(json.loads(json.dumps(body))) == []
+
+
 def test_zz_report_fuzz_case_count(capsys):
     """Runs last in this module: how many generated cases the fuzz tests ran."""
     with capsys.disabled():
