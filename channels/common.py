@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -46,16 +46,19 @@ def clean_text(value: Any) -> str:
     return " ".join(kept.split())[:MAX_MESSAGE_CHARS]
 
 
+def _fallback_messages(key: str, channel: str, **custom: str) -> List[Dict[str, Any]]:
+    reply = render_behaviour(key, "fallback", channel, content(), load_facility(), **custom)
+    return [{"text": reply.text}, {"custom": reply.custom}]
+
+
 def trouble_messages(channel: str) -> List[Dict[str, Any]]:
     """The apology with the support line, in the reply contract's shape."""
-    reply = render_behaviour("service_trouble", "fallback", channel, content(), load_facility(), reason="service_trouble")
-    return [{"text": reply.text}, {"custom": reply.custom}]
+    return _fallback_messages("service_trouble", channel, reason="service_trouble")
 
 
 def did_not_catch(channel: str) -> List[Dict[str, Any]]:
     """The gentle reply to an empty or unreadable message."""
-    reply = render_behaviour("did_you_mean_none", "fallback", channel, content(), load_facility())
-    return [{"text": reply.text}, {"custom": reply.custom}]
+    return _fallback_messages("did_you_mean_none", channel)
 
 
 async def run_turn(
@@ -68,11 +71,38 @@ async def run_turn(
     """The replies to one turn, or None when the person should hear the apology instead.
 
     With a `replay_id` (the platform's or client's id for this request, passed
-    as the message id), a request that was already handled gets the replies it
-    got then, and is not handled again. A turn still running when the time is
-    up is left to finish, so the conversation stays consistent; only the person
-    stops waiting for it.
+    as the message id), a request that was already handled, or is being handled
+    right now, gets the replies of that turn and is not handled again. A turn
+    still running when the time is up is left to finish, so the conversation
+    stays consistent; only the person stops waiting for it.
     """
+    if not replay_id:
+        return await _run_turn(on_new_message, message, seconds, agent, None)
+    key = (message.sender_id, replay_id)
+    if key in _IN_FLIGHT:
+        return await asyncio.shield(_IN_FLIGHT[key])
+    _IN_FLIGHT[key] = asyncio.get_running_loop().create_future()
+    try:
+        replies = await _run_turn(on_new_message, message, seconds, agent, replay_id)
+        _IN_FLIGHT[key].set_result(replies)
+        return replies
+    finally:
+        future = _IN_FLIGHT.pop(key)
+        if not future.done():
+            future.cancel()
+
+
+# (conversation, replay id) -> the replies of a turn still being handled, on this server
+_IN_FLIGHT: Dict[Tuple[str, str], "asyncio.Future"] = {}
+
+
+async def _run_turn(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    seconds: float,
+    agent: Any,
+    replay_id: Optional[str],
+) -> Optional[List[Dict[str, Any]]]:
     channel = message.input_channel or "rest"
     key = message.sender_id[:12]
     if replay_id:
@@ -137,11 +167,11 @@ async def replies_for_replay(agent, sender_id: str, message_id: str) -> Optional
             if event.message_id == message_id:
                 replies = []
         elif replies is not None and isinstance(event, BotUttered):
-            replies.extend(_as_messages(event, sender_id))
+            replies.extend(_as_messages(event))
     return replies
 
 
-def _as_messages(event: BotUttered, recipient: str) -> List[Dict[str, Any]]:
+def _as_messages(event: BotUttered) -> List[Dict[str, Any]]:
     """A stored bot event in the shape a turn's replies have."""
     messages: List[Dict[str, Any]] = []
     data = event.data or {}

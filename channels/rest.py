@@ -14,7 +14,6 @@ list of messages out), plus:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -35,7 +34,6 @@ MAX_ID_CHARS = 128
 class CompanionRestInput(RestInput):
     def __init__(self, turn_seconds: float = TURN_SECONDS) -> None:
         self.turn_seconds = float(turn_seconds)
-        self._in_flight: Dict[Tuple[str, str], asyncio.Future] = {}
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "CompanionRestInput":
@@ -58,30 +56,15 @@ class CompanionRestInput(RestInput):
             sender, text, message_id = body
             if not text:
                 return response.json(_addressed(did_not_catch(self.name()), sender))
-            conversation = conversation_key(self.name(), sender)
+            message = UserMessage(
+                text, CollectingOutputChannel(), conversation_key(self.name(), sender),
+                input_channel=self.name(), metadata=self.get_metadata(request),
+            )
             agent = getattr(request.app.ctx, "agent", None)
-            if message_id and (conversation, message_id) in self._in_flight:
-                return response.json(_addressed(await asyncio.shield(self._in_flight[(conversation, message_id)]), sender))
-            replies = await self._turn(on_new_message, conversation, text, message_id, request, agent)
+            replies = await ask_assistant(on_new_message, message, self.turn_seconds, agent, message_id)
             return response.json(_addressed(replies, sender))
 
         return webhook
-
-    async def _turn(
-        self, on_new_message, conversation: str, text: str, message_id: Optional[str], request: Request, agent
-    ) -> List[Dict]:
-        key = (conversation, message_id or "")
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        if message_id:
-            self._in_flight[key] = future
-        try:
-            collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, conversation, input_channel=self.name(), metadata=self.get_metadata(request))
-            replies = await ask_assistant(on_new_message, message, self.turn_seconds, agent, message_id)
-            future.set_result(replies)
-            return replies
-        finally:
-            self._in_flight.pop(key, None)
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         metadata = (request.json or {}).get("metadata") if isinstance(request.json, dict) else None
