@@ -25,7 +25,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 
 import companion.server_tuning  # noqa: F401  (applies the time limit on action calls)
 from companion.content import content
-from companion.tracker_store import take_failure
+from companion.tracker_store import private_store, take_failure
 from companion.render import render_behaviour
 from companion.settings import load_facility
 
@@ -156,10 +156,21 @@ async def replies_for_replay(agent, sender_id: str, message_id: str) -> Optional
     """The replies already given to `message_id` in this conversation, or None if it is new."""
     if agent is None or not message_id or agent.tracker_store is None:
         return None
-    tracker = await agent.tracker_store.retrieve(sender_id)
+    store = private_store(agent)
+    if store is not None:
+        answered = store.replies_to(sender_id, message_id)
+    else:
+        answered = _replies_in_tracker(await agent.tracker_store.retrieve(sender_id), message_id)
+    if answered is None:
+        return None
+    return [message for event in answered for message in _as_messages(event)]
+
+
+def _replies_in_tracker(tracker: Any, message_id: str) -> Optional[List[BotUttered]]:
+    """The bot events after the user message `message_id` in a whole tracker (for other stores)."""
     if tracker is None:
         return None
-    replies: Optional[List[Dict[str, Any]]] = None
+    replies: Optional[List[BotUttered]] = None
     for event in tracker.events:
         if isinstance(event, UserUttered):
             if replies is not None:
@@ -167,7 +178,7 @@ async def replies_for_replay(agent, sender_id: str, message_id: str) -> Optional
             if event.message_id == message_id:
                 replies = []
         elif replies is not None and isinstance(event, BotUttered):
-            replies.extend(_as_messages(event))
+            replies.append(event)
     return replies
 
 

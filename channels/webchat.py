@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from channels.common import ask_assistant, clean_text, trouble_messages
 from companion.privacy import conversation_key
+from companion.tracker_store import private_store
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ async def resume_if_paused(agent: Any, sender_id: str) -> bool:
     """Resumes a conversation a handoff paused: writing again means the person chose to go on with the assistant."""
     if agent is None or agent.tracker_store is None:
         return False
+    store = private_store(agent)
+    if store is not None and not store.may_be_paused(sender_id):
+        return False  # the usual case, told by one small query instead of the whole tracker
     async with agent.lock_store.lock(sender_id):
         tracker = await agent.tracker_store.retrieve(sender_id)
         if tracker is None or not tracker.is_paused():

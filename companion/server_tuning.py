@@ -4,44 +4,106 @@
   default 4.5). Rasa waits up to five minutes; a caller cannot, and a slow
   action would hold the conversation's lock all that time. Below 5 s because
   aiohttp rounds a timeout of 5 s or more up to the next whole second.
-- The action server's reply is checked against Rasa's JSON schema with a
-  validator built once. Rasa calls `jsonschema.validate`, which re-checks the
-  schema itself on every turn: measured as about half of a turn's CPU time
-  (reports/bench.md). The check and its error message stay the same.
+- The action server's reply is checked for the shape Rasa reads from it: a
+  list of events, each a known event type with the keys Rasa's schema requires
+  for that type, and a list of responses. Rasa instead runs the whole JSON
+  schema (a `oneOf` over every event type, rebuilt on every call), which was
+  the largest single cost of a turn (reports/bench.md). A reply that fails
+  raises the same `ValidationError`, so Rasa handles it as before.
+- Finding an event's class by its type name (done for every stored event on
+  every turn) walks all of Rasa's Event subclasses each time; it is looked up
+  in a table instead, rebuilt if an unknown name appears.
+- The model's graph runs through companion.graph_runner instead of dask. The
+  channels are created before `rasa run` loads the model, so the model the
+  server loads uses it.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional, Text, Type
 
 import rasa.core.actions.action as rasa_actions
+import rasa.core.processor as rasa_processor
+import rasa.shared.utils.common as rasa_common
 from jsonschema import ValidationError
-from jsonschema.validators import validator_for
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+
+from companion.graph_runner import SequentialGraphRunner
 
 ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 4.5)
 
-_SCHEMA = rasa_actions.RemoteAction.action_response_format_spec()
-_VALIDATOR = validator_for(_SCHEMA)(_SCHEMA)
+
+def _required_keys_by_event(schema: Dict[str, Any]) -> Dict[str, List[str]]:
+    """{event type: keys it must carry}, read from Rasa's own reply schema."""
+    item = schema["properties"]["events"]["items"]
+    common = list(item.get("required", []))
+    return {
+        branch["properties"]["event"]["const"]: common + list(branch.get("required", []))
+        for branch in item["oneOf"]
+    }
+
+
+REQUIRED_KEYS = _required_keys_by_event(rasa_actions.RemoteAction.action_response_format_spec())
+
+
+def reply_problem(result: Any) -> Optional[str]:
+    """What is wrong with an action server reply, or None when Rasa can read it."""
+    if not isinstance(result, dict):
+        return "the reply is not an object"
+    events = result.get("events", [])
+    if not isinstance(events, list):
+        return "'events' is not a list"
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            return f"event {index} is not an object"
+        name = event.get("event")
+        if name not in REQUIRED_KEYS:
+            return f"event {index} has an unknown type {name!r}"
+        missing = [key for key in REQUIRED_KEYS[name] if key not in event]
+        if missing:
+            return f"event {index} ({name}) lacks {', '.join(missing)}"
+    responses = result.get("responses", [])
+    if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
+        return "'responses' is not a list of objects"
+    return None
 
 
 def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
-    """RemoteAction._validate_action_result, with the validator built once."""
-    try:
-        _VALIDATOR.validate(result)
+    """Stands in for RemoteAction._validate_action_result."""
+    problem = reply_problem(result)
+    if problem is None:
         return True
-    except ValidationError as error:
-        error.message += (
-            ". Failed to validate Action server response from API, make sure your response from the "
-            f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
-        )
-        raise error
+    raise ValidationError(
+        f"{problem}. Failed to validate Action server response from API, make sure your response from the "
+        f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+    )
+
+
+_EVENT_TYPES: Dict[Text, Type[Event]] = {}
+
+
+def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
+    """Event.resolve_by_type, from a table of Event subclasses by type name."""
+    if type_name not in _EVENT_TYPES:
+        # the first class with a name wins, as in Rasa's own walk
+        for cls in reversed(rasa_common.all_subclasses(Event)):
+            _EVENT_TYPES[cls.type_name] = cls
+    if type_name in _EVENT_TYPES:
+        return _EVENT_TYPES[type_name]
+    if type_name == "topic":
+        return None  # Rasa ignores the old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
 
 
 def apply() -> None:
     rasa_actions.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
     rasa_actions.RemoteAction._validate_action_result = validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+    rasa_processor.DaskGraphRunner = SequentialGraphRunner
 
 
 apply()

@@ -19,18 +19,28 @@ The tracker the assistant works with in memory during a turn is untouched.
 
 from __future__ import annotations
 
-import copy
+import contextlib
 import json
 import logging
 import os
 import threading
 import time
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -40,12 +50,16 @@ logger = logging.getLogger(__name__)
 
 
 def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
-    """A stored copy of one event with nothing personal in it."""
-    data = copy.deepcopy(data)
+    """A stored copy of one event (as `Event.as_dict()` gives it) with nothing personal in it.
+
+    Only what is changed is copied: `as_dict()` builds a new top-level dict,
+    but its parse data may be the event's own.
+    """
+    data = dict(data)
     if data.get("event") == "user":
         original = data.get("text") or ""
         data["text"] = redact(original)
-        parse = data.get("parse_data") or {}
+        parse = dict(data.get("parse_data") or {})
         if parse:
             parse["text"] = data["text"]
             if data["text"] != original:
@@ -56,6 +70,7 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
                     if redact(str(e.get("value"))) == str(e.get("value"))
                 ]
                 data["entities"] = parse["entities"]
+            data["parse_data"] = parse
         data["metadata"] = {}
     elif data.get("event") == "slot" and isinstance(data.get("value"), str):
         data["value"] = redact(data["value"])
@@ -89,6 +104,8 @@ def _tuned_engine(engine: "sa.engine.Engine") -> "sa.engine.Engine":
 
 # how long a failed turn stays marked for its channel to notice (a channel checks right after the turn)
 FAILURE_MEMORY_SECONDS = 60.0
+# set on a tracker this store read or wrote: how many of its events are stored
+STORED_COUNT = "_stored_event_count"
 # about 20 turns: a session longer than this is rolled into a new one
 MAX_SESSION_EVENTS = int(os.environ.get("CC_MAX_SESSION_EVENTS") or 120)
 
@@ -116,6 +133,13 @@ def roll_long_session(tracker: Optional[DialogueStateTracker], limit: int = MAX_
     return tracker
 
 
+def _log_unreachable(sender_id: Text, error: Exception, doing: str) -> None:
+    logger.error(
+        "Conversation store unreachable while %s conversation %s (%s); the turn is not stored",
+        doing, conversation_key(sender_id)[:12], type(error).__name__,
+    )
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that stores hashed conversation ids and redacted events, and never half a turn."""
 
@@ -140,10 +164,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
     # --- failures -------------------------------------------------------------
     def _mark_failed(self, sender_id: Text, error: Exception, doing: str) -> None:
-        logger.error(
-            "Conversation store unreachable while %s conversation %s (%s); the turn is not stored",
-            doing, conversation_key(sender_id)[:12], type(error).__name__,
-        )
+        _log_unreachable(sender_id, error, doing)
         now = time.monotonic()
         with self._failures_lock:
             self._failures = {k: t for k, t in self._failures.items() if now - t < FAILURE_MEMORY_SECONDS}
@@ -174,7 +195,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             self._ensure_tables()
             if full:
                 return await super().retrieve_full_tracker(sender_id)
-            return roll_long_session(await super().retrieve(sender_id))
+            tracker = await super().retrieve(sender_id)
+            if tracker is not None:
+                setattr(tracker, STORED_COUNT, len(tracker.events))
+            return roll_long_session(tracker)
         except SQLAlchemyError as error:
             self._mark_failed(sender_id, error, "reading")
             raise
@@ -195,7 +219,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         stored_key = conversation_key(tracker.sender_id)
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+            for event in self._unstored_events(session, tracker):
                 data = redact_event(event.as_dict())
                 intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
                 session.add(
@@ -209,10 +233,86 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+        setattr(tracker, STORED_COUNT, len(tracker.events))
         logger.debug("Tracker %s stored", stored_key[:12])
+
+    # --- quick looks for the channels: a few rows, no tracker rebuilt ------------
+    def replies_to(self, sender_id: Text, message_id: Text) -> Optional[List[BotUttered]]:
+        """The bot messages that answered the user message `message_id` in the current session.
+
+        None when no such message is stored. A channel asks this before every
+        turn that carries a replay id, so it reads only user and bot rows.
+        """
+        E = self.SQLEvent
+        with self._quick_look(sender_id) as session:
+            rows = (
+                self._event_query(session, sender_id)
+                .filter(E.type_name.in_([UserUttered.type_name, BotUttered.type_name]))
+                .with_entities(E.type_name, E.data)
+                .all()
+            )
+        replies: Optional[List[BotUttered]] = None
+        for type_name, data in rows:
+            if type_name == UserUttered.type_name:
+                if replies is not None:
+                    break
+                if message_id in data and json.loads(data).get("message_id") == message_id:
+                    replies = []
+            elif replies is not None:
+                replies.append(Event.from_parameters(json.loads(data)))
+        return replies
+
+    def may_be_paused(self, sender_id: Text) -> bool:
+        """False when the current session is surely not paused: no pause since the last resume or restart.
+
+        A quick check before the full one (`tracker.is_paused()`), which needs
+        the whole tracker.
+        """
+        E = self.SQLEvent
+        markers = [ConversationPaused.type_name, ConversationResumed.type_name, Restarted.type_name]
+        with self._quick_look(sender_id) as session:
+            latest = (
+                self._event_query(session, sender_id)
+                .filter(E.type_name.in_(markers))
+                .order_by(None)
+                .order_by(E.id.desc())
+                .with_entities(E.type_name)
+                .first()
+            )
+        return latest is not None and latest[0] == ConversationPaused.type_name
+
+    @contextlib.contextmanager
+    def _quick_look(self, sender_id: Text):
+        """A session for a quick look; an unreachable store is logged like any read and raised to the channel."""
+        try:
+            self._ensure_tables()
+            with self.session_scope() as session:
+                yield session
+        except SQLAlchemyError as error:
+            _log_unreachable(sender_id, error, "reading")
+            raise
+
+    def _unstored_events(self, session, tracker: DialogueStateTracker):
+        """The tracker's events after the ones already stored.
+
+        A tracker this store read or wrote knows how many of its events are
+        stored; Rasa counts them with a query on every save instead. Turns of
+        one conversation never overlap (Rasa's lock store), so the number stays
+        true until the next save.
+        """
+        stored = getattr(tracker, STORED_COUNT, None)
+        if stored is None:
+            return self._additional_events(session, tracker)
+        return list(tracker.events)[stored:]
+
+
+def private_store(agent: Any) -> Optional[PrivateSQLTrackerStore]:
+    """The agent's PrivateSQLTrackerStore (inside Rasa's FailSafeTrackerStore), if it has one."""
+    store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)
+    return store if isinstance(store, PrivateSQLTrackerStore) else None
 
 
 def take_failure(agent: Any, sender_id: Text) -> bool:
     """True when the agent's conversation store failed during this conversation's last turn."""
-    store = getattr(getattr(agent, "tracker_store", None), "_tracker_store", None)  # inside Rasa's FailSafeTrackerStore
-    return isinstance(store, PrivateSQLTrackerStore) and store.take_failure(sender_id)
+    store = private_store(agent)
+    return store is not None and store.take_failure(sender_id)

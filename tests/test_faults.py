@@ -24,7 +24,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 from xml.etree import ElementTree as ET
 
 import psycopg2
@@ -545,8 +545,10 @@ def assert_logged(server: RasaServer, offset: int, person: Person, fault: str, s
         "refused": r"ERROR +rasa\.core\.actions\.action +- Failed to run custom action 'action_\w+'\. Couldn't connect to the server",
         "slow": r"ERROR +rasa\.core\.processor +- Encountered an exception while running action 'action_\w+'(?s:.*)\nTimeoutError",
         "error": r"ERROR +rasa\.core\.processor +- Encountered an exception while running action 'action_\w+'(?s:.*)ClientResponseError: 500",
-        "database": r"ERROR +rasa\.core\.tracker_store +- Error happened when trying to (retrieve|save) conversation tracker "
-                    r"(from|to) 'PrivateSQLTrackerStore'(?s:.*)OperationalError",
+        # Rasa's own record when a turn's read or write fails, or ours when a channel's look before the turn does
+        "database": r"ERROR +(rasa\.core\.tracker_store +- Error happened when trying to (retrieve|save) conversation tracker "
+                    r"(from|to) 'PrivateSQLTrackerStore'(?s:.*)OperationalError"
+                    r"|companion\.tracker_store +- Conversation store unreachable while reading conversation \w+ \(OperationalError\))",
     }
     log = ""
     deadline = time.monotonic() + 3  # the reply may leave before the last record is flushed
@@ -752,6 +754,35 @@ def test_database_down_person_is_told_of_the_trouble(stack, assistant, healthy, 
     record("database down: tell me more", during)
     stack.deployment.restart_postgres()
     assert_apology(during)
+
+
+def health(server: RasaServer) -> Tuple[int, Dict[str, str]]:
+    reply = requests.get(f"{server.url}/webhooks/health/", timeout=10)
+    return reply.status_code, reply.json()["checks"]
+
+
+def test_the_health_check_names_the_part_that_is_down(stack, assistant, healthy):
+    """Ready (200) with everything up; 503 naming the conversation store or the action server while it is down."""
+    assert health(assistant) == (200, {"model": "ok", "conversation_store": "ok", "lock_store": "ok", "action_server": "ok"})
+
+    stack.deployment.stop_postgres()
+    status, checks = health(assistant)
+    assert status == 503 and checks["conversation_store"].startswith("failing")
+    assert {k: v for k, v in checks.items() if k != "conversation_store"} == {"model": "ok", "lock_store": "ok", "action_server": "ok"}
+    stack.deployment.restart_postgres()
+    assert health(assistant)[0] == 200
+
+    stack.stop_actions()
+    status, checks = health(assistant)
+    assert status == 503 and checks["action_server"].startswith("failing") and checks["conversation_store"] == "ok"
+    stack.start_actions()
+    assert health(assistant)[0] == 200
+
+    stack.proxy.delay(20)  # an action server that takes a call but never answers
+    began = time.monotonic()
+    status, checks = health(assistant)
+    assert status == 503 and checks["action_server"] == "failing: no answer within 2 s"
+    assert time.monotonic() - began < 5
 
 
 # --- 5: the conversation store unreachable when Rasa starts ------------------------------------

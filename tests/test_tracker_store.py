@@ -4,7 +4,15 @@ import asyncio
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from companion.privacy import conversation_key
@@ -72,6 +80,81 @@ def test_rows_are_keyed_by_hash_and_text_is_redacted(tmp_path):
     assert conversation_key("caller-612").encode() in raw
     back = asyncio.run(sqlite.retrieve("caller-612"))
     assert back.sender_id == "caller-612" and "[phone]" in back.latest_message.text
+
+
+def test_redacting_the_stored_copy_leaves_the_turn_in_memory_untouched(tmp_path):
+    sqlite = store(tmp_path)
+    tracker = DialogueStateTracker.from_events("caller-613", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    entity = {"entity": "phone", "value": "612-555-0143", "start": 11, "end": 23}
+    tracker.update(UserUttered("call me on 612-555-0143", {"name": "greet", "confidence": 1.0}, [entity]))
+    asyncio.run(sqlite.save(tracker))
+    assert tracker.latest_message.text == "call me on 612-555-0143"
+    assert tracker.latest_message.entities == [entity]
+    assert tracker.latest_message.parse_data["text"] == "call me on 612-555-0143"
+
+
+def stored_rows(sqlite, sender):
+    with sqlite.session_scope() as session:
+        return session.query(sqlite.SQLEvent).filter(sqlite.SQLEvent.sender_id == conversation_key(sender)).count()
+
+
+def test_saving_a_turn_twice_stores_each_event_once(tmp_path):
+    sqlite = store(tmp_path)
+    tracker = DialogueStateTracker.from_events("twice", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    turns(tracker, 2)
+    asyncio.run(sqlite.save(tracker))
+    asyncio.run(sqlite.save(tracker))
+    assert stored_rows(sqlite, "twice") == len(tracker.events)
+    again = asyncio.run(sqlite.retrieve("twice"))
+    turns(again, 1)
+    asyncio.run(sqlite.save(again))
+    asyncio.run(sqlite.save(again))
+    assert stored_rows(sqlite, "twice") == len(again.events)
+
+
+def test_a_tracker_the_store_never_read_adds_only_what_is_not_stored(tmp_path):
+    sqlite = store(tmp_path)
+    first = DialogueStateTracker.from_events("elsewhere", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    turns(first, 1)
+    asyncio.run(sqlite.save(first))
+    # the same conversation built up elsewhere (as a second server would): Rasa's count of stored events decides
+    other = DialogueStateTracker.from_events("elsewhere", list(first.events), slots=DOMAIN.slots)
+    turns(other, 1)
+    asyncio.run(sqlite.save(other))
+    assert stored_rows(sqlite, "elsewhere") == len(other.events)
+    assert [e.text for e in asyncio.run(sqlite.retrieve("elsewhere")).events if isinstance(e, UserUttered)] == [
+        "question 0", "question 0"]
+
+
+def test_the_replies_to_a_message_id_are_found_without_rebuilding_the_tracker(tmp_path):
+    sqlite = store(tmp_path)
+    tracker = DialogueStateTracker.from_events("replayer", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    for n, message_id in enumerate(["m-1", "m-2"]):
+        tracker.update(UserUttered(f"question {n}", {"name": "greet", "confidence": 1.0}, message_id=message_id))
+        tracker.update(BotUttered(f"answer {n}a"))
+        tracker.update(BotUttered(f"answer {n}b", {"custom": {"answer_id": f"a{n}"}}))
+        tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(sqlite.save(tracker))
+    assert [(e.text, e.data.get("custom")) for e in sqlite.replies_to("replayer", "m-1")] == [
+        ("answer 0a", None), ("answer 0b", {"answer_id": "a0"})]
+    assert [e.text for e in sqlite.replies_to("replayer", "m-2")] == ["answer 1a", "answer 1b"]
+    assert sqlite.replies_to("replayer", "m-3") is None
+    assert sqlite.replies_to("someone-else", "m-1") is None
+
+
+def test_a_pause_is_noticed_until_the_conversation_resumes(tmp_path):
+    sqlite = store(tmp_path)
+    tracker = DialogueStateTracker.from_events("paused", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    turns(tracker, 1)
+    asyncio.run(sqlite.save(tracker))
+    assert not sqlite.may_be_paused("paused")
+    tracker.update(ConversationPaused())
+    asyncio.run(sqlite.save(tracker))
+    assert sqlite.may_be_paused("paused") and tracker.is_paused()
+    tracker.update(ConversationResumed())
+    asyncio.run(sqlite.save(tracker))
+    assert not sqlite.may_be_paused("paused") and not tracker.is_paused()
+    assert not sqlite.may_be_paused("never-seen")
 
 
 @pytest.mark.parametrize("count", [1, 30])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
@@ -49,9 +50,11 @@ def check(status: int, body) -> tuple:
 
 
 async def send(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> Turn:
+    """One turn, with a fresh message id as the chat page sends (the server looks for a replay of it)."""
     started = time.perf_counter()
+    body = {"sender": sender, "message": message, "message_id": uuid.uuid4().hex}
     try:
-        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}) as reply:
+        async with session.post(f"{url}/webhooks/rest/webhook", json=body) as reply:
             body = await reply.json(content_type=None)
             error, answer_id = check(reply.status, body)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as problem:

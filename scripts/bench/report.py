@@ -115,7 +115,8 @@ def markdown(data: Dict) -> str:
         "ready = first good REST reply to \"hello\", timed from process start, one configuration at a time.",
         "- Both configurations then stay up and the load levels alternate between them (ours 1, default 1, ours 8, ...), "
         "so each ratio compares figures taken under the same machine load; the idle server uses no CPU.",
-        f"- Closed-loop asyncio/aiohttp conversations over `POST /webhooks/rest/webhook`, seed {data['settings']['seed']}; "
+        f"- Closed-loop asyncio/aiohttp conversations over `POST /webhooks/rest/webhook`, each message with a fresh "
+        f"`message_id` as the chat page sends (so every turn includes the replay lookup), seed {data['settings']['seed']}; "
         f"each level: max({data['settings']['warmup_turns']}, 2 x concurrency) warm-up turns (excluded), then up to "
         f"{data['settings']['max_turns']} turns or {data['settings']['max_seconds']:.0f} s. Conversations mix curated "
         "answers, follow-ups, greetings, BI-RADS, typo'd/spoken-style questions and handoffs.",

@@ -1,0 +1,160 @@
+"""The Rasa server's tuning changes speed only: same event classes, same verdict on action replies, same predictions."""
+
+import asyncio
+
+import pytest
+import rasa.core.processor as rasa_processor
+import rasa.shared.utils.common as rasa_common
+from jsonschema import ValidationError, validate
+from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk import events as sdk_events
+
+from companion import server_tuning
+from companion.graph_runner import SequentialGraphRunner
+
+SCHEMA = RemoteAction.action_response_format_spec()
+
+
+def rasa_resolves(type_name):
+    """Rasa's own lookup: the first Event subclass with the name."""
+    for cls in rasa_common.all_subclasses(Event):
+        if cls.type_name == type_name:
+            return cls
+    return None
+
+
+def test_every_event_type_resolves_to_the_class_rasa_would_pick():
+    names = {cls.type_name for cls in rasa_common.all_subclasses(Event)}
+    assert len(names) > 20
+    for name in names:
+        assert server_tuning.resolve_by_type(name) is rasa_resolves(name), name
+
+
+def test_an_unknown_event_type_is_refused_or_defaulted_as_rasa_does():
+    with pytest.raises(ValueError):
+        server_tuning.resolve_by_type("no_such_event")
+    assert server_tuning.resolve_by_type("no_such_event", default=ActionExecuted) is ActionExecuted
+    assert server_tuning.resolve_by_type("topic") is None
+
+
+GOOD_REPLIES = [
+    {"events": [], "responses": []},
+    {},
+    {
+        "events": [
+            sdk_events.SlotSet("topic", "finding_cyst"),
+            sdk_events.SlotSet("misunderstood", 1.0),
+            sdk_events.FollowupAction("action_listen"),
+            sdk_events.ConversationPaused(),
+            sdk_events.ConversationResumed(),
+            sdk_events.UserUtteranceReverted(),
+            sdk_events.ActionReverted(),
+            sdk_events.AllSlotsReset(),
+            sdk_events.Restarted(),
+            sdk_events.SessionStarted(),
+            sdk_events.ActionExecuted("action_answer"),
+            sdk_events.BotUttered("hello", metadata={}),
+        ],
+        "responses": [{"text": "A cyst is a sac of fluid.", "custom": {"answer_id": "finding_cyst"}, "buttons": []}],
+    },
+]
+
+BAD_REPLIES = [
+    [],
+    {"events": "slot"},
+    {"events": ["slot"]},
+    {"events": [{"name": "topic", "value": "x"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "slot", "value": "x"}]},
+    {"events": [{"event": "slot", "name": "topic"}]},
+    {"events": [{"event": "entities"}]},
+    {"events": [], "responses": "hello"},
+    {"events": [], "responses": ["hello"]},
+]
+
+
+@pytest.mark.parametrize("reply", GOOD_REPLIES)
+def test_a_reply_rasas_schema_accepts_is_accepted(reply):
+    validate(reply, SCHEMA)
+    assert server_tuning.reply_problem(reply) is None
+    assert server_tuning.validate_action_result(None, reply) is True
+
+
+@pytest.mark.parametrize("reply", BAD_REPLIES)
+def test_a_malformed_reply_is_refused_as_rasas_schema_refuses_it(reply):
+    with pytest.raises(ValidationError):
+        validate(reply, SCHEMA)
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        server_tuning.validate_action_result(None, reply)
+
+
+# ---- the graph runner: the trained model predicts the same with either runner -------------------------
+
+MESSAGES = [
+    "hello",
+    "why did they call me back",
+    "what is a cyst",
+    "does dense breast tissue matter",
+    "what does birads 3 mean",
+    "will I need a biopsy",
+    "can I talk to a person",
+    "tell me more",
+    "asdfgh qwerty",
+    "my name is Jane Doe and my number is 555 123 4567",
+]
+
+
+@pytest.fixture(scope="module")
+def agents(trained_model):
+    loaded = {}
+    for runner in (DaskGraphRunner, SequentialGraphRunner):
+        original = rasa_processor.DaskGraphRunner
+        rasa_processor.DaskGraphRunner = runner
+        try:
+            loaded[runner.__name__] = Agent.load(str(trained_model))
+        finally:
+            rasa_processor.DaskGraphRunner = original
+    assert isinstance(loaded["SequentialGraphRunner"].processor.graph_runner, SequentialGraphRunner)
+    assert type(loaded["DaskGraphRunner"].processor.graph_runner) is DaskGraphRunner
+    return loaded["DaskGraphRunner"], loaded["SequentialGraphRunner"]
+
+
+def summary(parse):
+    return (
+        parse["intent"]["name"],
+        round(parse["intent"]["confidence"], 6),
+        [(e["entity"], e["value"], e["start"], e["end"]) for e in parse["entities"]],
+        [(r["name"], round(r["confidence"], 6)) for r in parse["intent_ranking"]],
+    )
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_understanding_is_the_same_with_either_runner(agents, text):
+    with_dask, sequential = agents
+    assert summary(asyncio.run(sequential.parse_message(text))) == summary(asyncio.run(with_dask.parse_message(text)))
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_the_next_actions_are_the_same_with_either_runner(agents, text):
+    with_dask, sequential = agents
+    parse = asyncio.run(with_dask.parse_message(text))
+    domain = with_dask.domain
+
+    def next_two(agent):
+        tracker = DialogueStateTracker.from_events(
+            "someone", [ActionExecuted("action_listen"), UserUttered(text, parse["intent"], parse["entities"], parse)],
+            slots=domain.slots,
+        )
+        chosen = []
+        for _ in range(2):
+            prediction = agent.processor._predict_next_with_tracker(tracker)
+            action = domain.action_names_or_texts[prediction.max_confidence_index]
+            chosen.append((action, prediction.policy_name, round(prediction.max_confidence, 6)))
+            tracker.update(ActionExecuted(action))
+        return chosen
+
+    assert next_two(sequential) == next_two(with_dask)
