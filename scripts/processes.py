@@ -1,13 +1,23 @@
-"""What every script and test that starts Rasa processes shares: a free loopback port and the processes' environment."""
+"""How every script and test starts this project's servers: ports, environment, commands, endpoints and the process itself.
+
+`make run` (scripts/run.sh), the tests, `make bench` and `make replicated` all
+start the same two programs the same way; only the endpoints differ (a local
+SQLite store here, PostgreSQL and Redis in endpoints.production.yml).
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
+RASA = str(Path(sys.executable).parent / "rasa")
+CREDENTIALS = ROOT / "credentials.yml"
+HOST = "127.0.0.1"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -29,3 +39,31 @@ def rasa_env(base: Optional[Mapping[str, str]] = None, **extra: str) -> Dict[str
     )
     env.update(extra)
     return env
+
+
+def action_server_command(port: int) -> List[str]:
+    return [RASA, "run", "actions", "--actions", "actions", "--port", str(port)]
+
+
+def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str) -> List[str]:
+    return [RASA, "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(CREDENTIALS),
+            "--port", str(port), "--interface", HOST, *extra]
+
+
+def local_endpoints(actions_port: int, db: Path) -> Dict[str, Any]:
+    """endpoints.yml for one server on this machine: its action server and its own SQLite conversation store."""
+    return {
+        "action_endpoint": {"url": f"http://{HOST}:{actions_port}/webhook"},
+        "tracker_store": {"type": "companion.tracker_store.PrivateSQLTrackerStore", "dialect": "sqlite", "db": str(db)},
+    }
+
+
+def spawn(command: List[str], env: Mapping[str, str], log: Path, append: bool = False,
+          own_session: bool = False) -> subprocess.Popen:
+    """Starts a server from the project folder, its output in `log`.
+
+    `own_session`: Ctrl-C in the terminal reaches only the caller, which then
+    stops its servers in order.
+    """
+    return subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log.open("a" if append else "w"),
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=own_session)

@@ -44,7 +44,6 @@ from scripts import processes  # noqa: E402
 DEFAULT_BASE = ROOT / "build" / "replicated"
 DEFAULT_MODEL = ROOT / "models" / "callback-companion.tar.gz"
 ENDPOINTS = ROOT / "endpoints.production.yml"
-VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 DB_NAME, DB_USER = "callback_companion", "companion"
 REDIS_LOCK_DB = 1
@@ -139,15 +138,11 @@ class Deployment:
     def start(self) -> "Deployment":
         self.start_stores()
         try:
-            self.actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                                   "--port", str(self.actions_port)])
+            self.actions = self._spawn("actions", processes.action_server_command(self.actions_port))
             started = time.monotonic()
             for i in range(len(self.rasa)):
-                self.rasa[i] = self._spawn(f"rasa-{i + 1}", [
-                    str(VENV_BIN / "rasa"), "run", "--model", str(self.model), "--endpoints", str(ENDPOINTS),
-                    "--credentials", str(ROOT / "credentials.yml"), "--port", str(self.rasa_ports[i]),
-                    "--interface", HOST,
-                ])
+                self.rasa[i] = self._spawn(f"rasa-{i + 1}",
+                                           processes.rasa_server_command(self.model, ENDPOINTS, self.rasa_ports[i]))
             _wait(lambda: _http_ok(f"http://{HOST}:{self.actions_port}/health"), "action server", 120,
                   self.actions, self.logs / "actions.log")
             for i, url in enumerate(self.rasa_urls):
@@ -288,10 +283,7 @@ http {{
 """)
 
     def _spawn(self, name: str, command: List[str]) -> subprocess.Popen:
-        log = (self.logs / f"{name}.log").open("a")
-        # a session of its own: Ctrl-C reaches only this script, which stops the parts in order
-        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return processes.spawn(command, self.env, self.logs / f"{name}.log", append=True, own_session=True)
 
     # ----------------------------------------------------------------- stop
 

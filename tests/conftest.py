@@ -23,7 +23,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.processes import free_port, rasa_env  # noqa: E402
+from scripts.processes import (  # noqa: E402
+    action_server_command,
+    free_port,
+    local_endpoints,
+    rasa_env,
+    rasa_server_command,
+    spawn,
+)
 
 VENV_BIN = Path(sys.executable).parent
 MODEL_DIR = ROOT / "build" / "test-model"
@@ -94,27 +101,11 @@ class Assistant:
         self.actions_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.logs: List[Path] = []
-        endpoints = {
-            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
-            "tracker_store": {
-                "type": "companion.tracker_store.PrivateSQLTrackerStore",
-                "dialect": "sqlite",
-                "db": str(self.db),
-            },
-        }
         self.endpoints_file = workdir / "endpoints.yml"
-        self.endpoints_file.write_text(yaml.safe_dump(endpoints))
+        self.endpoints_file.write_text(yaml.safe_dump(local_endpoints(self.actions_port, self.db)))
         self.env = base_env(CC_HANDOFF_LOG=str(self.handoff_log), **(extra_env or {}))
-        self.actions = self._start(
-            "actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)]
-        )
-        self.rasa = self._start(
-            "rasa",
-            [
-                str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(self.endpoints_file),
-                "--credentials", str(ROOT / "credentials.yml"), "--port", str(self.port), "--interface", "127.0.0.1",
-            ],
-        )
+        self.actions = self._start("actions", action_server_command(self.actions_port))
+        self.rasa = self._start("rasa", rasa_server_command(model, self.endpoints_file, self.port))
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
         wait_for(f"{self.url}/", self.rasa)
         self._wait_until_model_loaded()
@@ -122,7 +113,7 @@ class Assistant:
     def _start(self, name: str, command: List[str]) -> subprocess.Popen:
         log = self.workdir / f"{name}.log"
         self.logs.append(log)
-        return subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        return spawn(command, self.env, log)
 
     def _wait_until_model_loaded(self) -> None:
         # the server answers only once the model is loaded; one real turn proves the whole path works

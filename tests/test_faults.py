@@ -34,8 +34,9 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from alexa_requests import CERT_URL, CertificateAuthority, SkillSession, ask_response_problems
-from conftest import ROOT, TEST_SECRETS, VENV_BIN, base_env, free_port
+from conftest import ROOT, TEST_SECRETS, base_env, free_port
 from fault_proxy import FaultProxy
+from scripts.processes import action_server_command, rasa_server_command, spawn
 from scripts.replicated import ENDPOINTS, HOST, LOCK_KEY_PREFIX, REDIS_LOCK_DB, DB_NAME, Deployment, missing_binaries
 
 from channels import twiml
@@ -81,12 +82,8 @@ class RasaServer:
         self.url = f"http://{HOST}:{self.port}"
         self.log = stack.deployment.logs / f"{name}.log"
         self.started = time.monotonic()
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--model", str(stack.model), "--endpoints", str(ENDPOINTS),
-             "--credentials", str(ROOT / "credentials.yml"), "--port", str(self.port), "--interface", HOST],
-            cwd=ROOT, env={**stack.env, **(env or {})}, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
+        self.process = spawn(rasa_server_command(stack.model, ENDPOINTS, self.port), {**stack.env, **(env or {})},
+                             self.log, own_session=True)
 
     def ready(self) -> bool:
         try:
@@ -155,11 +152,7 @@ class Stack:
 
     def start_actions(self) -> None:
         log = self.deployment.logs / "actions.log"
-        self.actions = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.deployment.actions_port)],
-            cwd=ROOT, env=self.env, stdout=log.open("a"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.actions = spawn(action_server_command(self.deployment.actions_port), self.env, log, append=True, own_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.actions.poll() is None, f"the action server exited:\n{log.read_text()[-3000:]}"

@@ -200,6 +200,8 @@ def cpu_seconds(pid: int) -> float:
 def drive(args) -> None:
     import subprocess
 
+    import yaml
+
     from bench import load, servers
 
     out = Path(args.out)
@@ -214,17 +216,14 @@ def drive(args) -> None:
         stale.unlink()
     port, actions_port = servers.free_port(), servers.free_port()
     endpoints = out / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        f"tracker_store:\n  type: {args.store}\n  dialect: sqlite\n"
-        f"  db: {out / 'conversations.db'}\n")
-    logs = [(out / "actions.log").open("w"), (out / "rasa.log").open("w")]
-    actions = subprocess.Popen([servers.RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-                               cwd=servers.ROOT, env=env, stdout=logs[0], stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen([sys.executable, __file__, "--serve", "--out", str(out), "--",
-                             "--model", args.model, "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-                             "--port", str(port), "--interface", "127.0.0.1", *args.rasa_args],
-                            cwd=servers.ROOT, env=env, stdout=logs[1], stderr=subprocess.STDOUT)
+    settings = servers.local_endpoints(actions_port, out / "conversations.db")
+    settings["tracker_store"]["type"] = args.store
+    endpoints.write_text(yaml.safe_dump(settings))
+    actions = servers.spawn(servers.action_server_command(actions_port), env, out / "actions.log")
+    # the Rasa server runs through this script (--serve), which instruments it and then runs `rasa run`
+    serve_command = servers.rasa_server_command(Path(args.model), endpoints, port, *args.rasa_args)
+    rasa = servers.spawn([sys.executable, __file__, "--serve", "--out", str(out), "--", *serve_command[2:]],
+                         env, out / "rasa.log")
     url = f"http://127.0.0.1:{port}"
 
     class Handle:  # enough of servers.Servers for wait_ready

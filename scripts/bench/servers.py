@@ -20,10 +20,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from scripts.processes import free_port, rasa_env  # noqa: E402
+from scripts.processes import (  # noqa: E402
+    RASA,
+    action_server_command,
+    free_port,
+    local_endpoints,
+    rasa_env,
+    rasa_server_command,
+    spawn,
+)
 
-VENV_BIN = Path(sys.executable).parent
-RASA = str(VENV_BIN / "rasa")
 
 
 def bench_env(workdir: Path) -> Dict[str, str]:
@@ -63,28 +69,12 @@ class Servers:
         self.actions_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.endpoints = workdir / "endpoints.yml"
-        self.endpoints.write_text(yaml.safe_dump({
-            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
-            "tracker_store": {
-                "type": "companion.tracker_store.PrivateSQLTrackerStore",
-                "dialect": "sqlite",
-                "db": str(self.db),
-            },
-        }))
+        self.endpoints.write_text(yaml.safe_dump(local_endpoints(self.actions_port, self.db)))
         env = bench_env(workdir)
         self.started = time.monotonic()
-        self.actions = self._start(env, "actions", [
-            RASA, "run", "actions", "--actions", "actions", "--port", str(self.actions_port),
-        ])
-        self.rasa = self._start(env, "rasa", [
-            RASA, "run", "--model", str(model), "--endpoints", str(self.endpoints),
-            "--credentials", "credentials.yml", "--port", str(self.port), "--interface", "127.0.0.1",
-            "--cors", "*", *(extra_rasa_args or []),
-        ])
-
-    def _start(self, env: Dict[str, str], name: str, command: List[str]) -> subprocess.Popen:
-        log = (self.workdir / f"{name}.log").open("w")
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.actions = spawn(action_server_command(self.actions_port), env, workdir / "actions.log")
+        self.rasa = spawn(rasa_server_command(model, self.endpoints, self.port, "--cors", "*", *(extra_rasa_args or [])),
+                          env, workdir / "rasa.log")
 
     def wait_ready(self, seconds: float = 300) -> float:
         """Seconds from process start to the first good REST reply to "hello"."""
