@@ -241,25 +241,34 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         """The bot messages that answered the user message `message_id` in the current session.
 
         None when no such message is stored. A channel asks this before every
-        turn that carries a replay id, so it reads only user and bot rows.
+        turn that carries a replay id, and the answer is almost always None, so
+        the stored text is searched for the id (as `json.dumps` wrote it) and
+        rows are read and decoded only when it is there.
         """
         E = self.SQLEvent
+        stored_as = '"message_id": ' + json.dumps(message_id)
+        pattern = "%" + stored_as.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._quick_look(sender_id) as session:
+            candidates = (
+                self._event_query(session, sender_id)
+                .filter(E.type_name == UserUttered.type_name, E.data.like(pattern, escape="\\"))
+                .with_entities(E.id, E.data)
+                .all()
+            )
+            asked = next((row_id for row_id, data in candidates if json.loads(data).get("message_id") == message_id), None)
+            if asked is None:
+                return None
             rows = (
                 self._event_query(session, sender_id)
-                .filter(E.type_name.in_([UserUttered.type_name, BotUttered.type_name]))
+                .filter(E.id > asked, E.type_name.in_([UserUttered.type_name, BotUttered.type_name]))
                 .with_entities(E.type_name, E.data)
                 .all()
             )
-        replies: Optional[List[BotUttered]] = None
+        replies: List[BotUttered] = []
         for type_name, data in rows:
             if type_name == UserUttered.type_name:
-                if replies is not None:
-                    break
-                if message_id in data and json.loads(data).get("message_id") == message_id:
-                    replies = []
-            elif replies is not None:
-                replies.append(Event.from_parameters(json.loads(data)))
+                break
+            replies.append(Event.from_parameters(json.loads(data)))
         return replies
 
     def may_be_paused(self, sender_id: Text) -> bool:

@@ -140,6 +140,24 @@ def test_the_replies_to_a_message_id_are_found_without_rebuilding_the_tracker(tm
     assert [e.text for e in sqlite.replies_to("replayer", "m-2")] == ["answer 1a", "answer 1b"]
     assert sqlite.replies_to("replayer", "m-3") is None
     assert sqlite.replies_to("someone-else", "m-1") is None
+    assert sqlite.replies_to("replayer", "m-_") is None and sqlite.replies_to("replayer", "m-%") is None
+
+
+def test_a_message_id_is_matched_exactly_whatever_it_contains(tmp_path):
+    sqlite = store(tmp_path)
+    tracker = DialogueStateTracker.from_events("odd-ids", [ActionExecuted("action_listen")], slots=DOMAIN.slots)
+    odd = ['50%_off "quoted" \\ back', "ünïcode-id", "plain"]
+    for message_id in odd:
+        # the person's words quote another id: only the message's own id counts
+        tracker.update(UserUttered(f'my id is "message_id": "plain" {message_id}', {"name": "greet", "confidence": 1.0},
+                                   message_id=message_id))
+        tracker.update(BotUttered(f"reply to {message_id}"))
+        tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(sqlite.save(tracker))
+    for message_id in odd:
+        assert [e.text for e in sqlite.replies_to("odd-ids", message_id)] == [f"reply to {message_id}"]
+    assert sqlite.replies_to("odd-ids", "50") is None
+    assert sqlite.replies_to("odd-ids", "50__off%") is None
 
 
 def test_a_pause_is_noticed_until_the_conversation_resumes(tmp_path):
