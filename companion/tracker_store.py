@@ -14,6 +14,11 @@ with changes at the storage boundary:
   events (CC_MAX_SESSION_EVENTS), carrying its slots over, so each turn reads,
   predicts from and sends the action server a bounded history: turn 200 costs
   what turn 20 does. Earlier sessions stay stored.
+- a tracker it read knows how many of its events are stored, so a save needs
+  no counting query;
+- the channels get quick looks that read a few rows instead of rebuilding the
+  tracker: the replies already given to a message id, and whether the
+  conversation may be paused.
 The tracker the assistant works with in memory during a turn is untouched.
 """
 
