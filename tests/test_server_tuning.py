@@ -1,6 +1,7 @@
 """The Rasa server's tuning changes speed only: same event classes, same verdict on action replies, same predictions."""
 
 import asyncio
+import gc
 
 import pytest
 import rasa.core.processor as rasa_processor
@@ -90,6 +91,29 @@ def test_a_malformed_reply_is_refused_as_rasas_schema_refuses_it(reply):
         validate(reply, SCHEMA)
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         server_tuning.validate_action_result(None, reply)
+
+
+def test_what_the_model_load_made_is_frozen_out_of_garbage_collection():
+    made = []
+
+    async def load():
+        made.append([object() for _ in range(1000)])
+        return "agent"
+
+    gc_was_frozen = gc.get_freeze_count()
+    try:
+        load_then_freeze = server_tuning.freezing_after_load(load)
+        assert asyncio.run(load_then_freeze()) == "agent"
+        assert gc.get_freeze_count() >= gc_was_frozen + 1000
+        assert server_tuning.freezing_after_load(load_then_freeze) is load_then_freeze  # applied once only
+    finally:
+        gc.unfreeze()
+
+
+def test_the_server_loads_its_model_through_the_freezing_loader():
+    import rasa.core.agent
+
+    assert getattr(rasa.core.agent.load_agent, "freezes_after_load", False)
 
 
 # ---- the graph runner: the trained model predicts the same with either runner -------------------------
