@@ -163,8 +163,9 @@ def markdown(data: Dict) -> str:
               "and text, and is not the channel's service-trouble apology.", ""]
     for name, count in errors.items():
         lines.append(f"- {name}: {count} error turns {kinds[name] or ''}")
-    lines += ["", "Where a turn's time goes: `.venv/bin/python scripts/bench/profile_turns.py` times each phase "
-              "(NLU, policies, tracker store, the action server call) under the same load."]
+    lines += ["", "Where a turn's time goes: `.venv/bin/python scripts/bench/profile_turns.py --report reports/profile.md` "
+              "times each phase (NLU, policies, tracker store, the action server call) under the same load; "
+              "docs/deployment.md lists what was tuned from it."]
     if data.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in data["notes"]]
     return "\n".join(lines) + "\n"
