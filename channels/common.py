@@ -10,7 +10,8 @@
 - `replies_for_replay` finds the replies already given to a message id, so a
   request sent twice is answered twice but handled once.
 
-Loading it applies companion.server_tuning (our time limit on action calls).
+Loading it applies companion.server_tuning (our time limit on action calls and
+the other changes to the Rasa server's internals) before `rasa run` loads the model.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
-import companion.server_tuning  # noqa: F401  (applies the time limit on action calls)
+import companion.server_tuning  # noqa: F401  (applied on import)
 from companion.content import content
 from companion.tracker_store import private_store, take_failure
 from companion.render import render_behaviour

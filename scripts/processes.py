@@ -11,8 +11,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -67,3 +70,30 @@ def spawn(command: List[str], env: Mapping[str, str], log: Path, append: bool = 
     """
     return subprocess.Popen(command, cwd=ROOT, env=dict(env), stdout=log.open("a" if append else "w"),
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=own_session)
+
+
+def http_ok(url: str) -> bool:
+    return requests.get(url, timeout=2).status_code == 200
+
+
+def wait_until(check: Callable[[], Any], what: str, seconds: float,
+               *watched: Tuple[subprocess.Popen, Optional[Path]]) -> float:
+    """Polls `check` until it returns something true; the seconds waited.
+
+    Fails, never hangs: when a watched (process, log) exits first (with the
+    end of its log) or when `seconds` pass (with the last error `check` raised).
+    """
+    started = time.monotonic()
+    last = None
+    while time.monotonic() - started < seconds:
+        for process, log in watched:
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+                raise RuntimeError(f"{what}: {process.args[:3]} exited with {process.returncode}:\n{tail}")
+        try:
+            if check():
+                return time.monotonic() - started
+        except Exception as error:  # not up yet: connection refused and the like
+            last = error
+        time.sleep(0.25)
+    raise RuntimeError(f"{what} was not ready within {seconds:.0f} s (last error: {last})")

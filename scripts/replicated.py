@@ -72,25 +72,6 @@ def missing_binaries() -> List[str]:
     return missing
 
 
-def _wait(check, what: str, seconds: float, process: Optional[subprocess.Popen] = None, log: Optional[Path] = None) -> None:
-    deadline, last = time.monotonic() + seconds, None
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail}")
-        try:
-            if check():
-                return
-        except Exception as error:  # not up yet: connection refused and the like
-            last = error
-        time.sleep(0.25)
-    raise RuntimeError(f"{what} was not ready within {seconds:.0f} s (last error: {last})")
-
-
-def _http_ok(url: str) -> bool:
-    return requests.get(url, timeout=2).status_code == 200
-
-
 class Deployment:
     """PostgreSQL, Redis, an action server, N Rasa servers and nginx, all on 127.0.0.1."""
 
@@ -143,11 +124,12 @@ class Deployment:
             for i in range(len(self.rasa)):
                 self.rasa[i] = self._spawn(f"rasa-{i + 1}",
                                            processes.rasa_server_command(self.model, ENDPOINTS, self.rasa_ports[i]))
-            _wait(lambda: _http_ok(f"http://{HOST}:{self.actions_port}/health"), "action server", 120,
-                  self.actions, self.logs / "actions.log")
+            processes.wait_until(lambda: processes.http_ok(f"http://{HOST}:{self.actions_port}/health"), "action server", 120,
+                                 (self.actions, self.logs / "actions.log"))
             for i, url in enumerate(self.rasa_urls):
                 # Rasa loads the model before it listens: answering / means ready
-                _wait(lambda: _http_ok(f"{url}/"), f"Rasa server {i + 1}", 600, self.rasa[i], self.logs / f"rasa-{i + 1}.log")
+                processes.wait_until(lambda: processes.http_ok(f"{url}/"), f"Rasa server {i + 1}", 600,
+                                     (self.rasa[i], self.logs / f"rasa-{i + 1}.log"))
                 self.ready_seconds.append(time.monotonic() - started)
             for url in self.rasa_urls:
                 # one real turn proves the whole path: PostgreSQL, Redis and the action server
@@ -225,14 +207,14 @@ class Deployment:
         self.redis = self._spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", HOST,
                                            "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", str(self.base)])
         client = redis.Redis(host=HOST, port=self.redis_port)
-        _wait(client.ping, "Redis", 30, self.redis, self.logs / "redis.log")
+        processes.wait_until(client.ping, "Redis", 30, (self.redis, self.logs / "redis.log"))
 
     def _start_nginx(self) -> None:
         self._write_nginx_conf()
         (self.base / "nginx-tmp").mkdir(exist_ok=True)
         self.nginx = self._spawn("nginx", ["nginx", "-e", str(self.logs / "nginx-error.log"), "-p", str(self.base),
                                            "-c", str(self.nginx_conf), "-g", "daemon off;"])
-        _wait(lambda: _http_ok(f"{self.url}/"), "nginx", 30, self.nginx, self.logs / "nginx-error.log")
+        processes.wait_until(lambda: processes.http_ok(f"{self.url}/"), "nginx", 30, (self.nginx, self.logs / "nginx-error.log"))
 
     def _write_nginx_conf(self) -> None:
         user = ""

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -26,10 +25,12 @@ sys.path.insert(0, str(ROOT))
 from scripts.processes import (  # noqa: E402
     action_server_command,
     free_port,
+    http_ok,
     local_endpoints,
     rasa_env,
     rasa_server_command,
     spawn,
+    wait_until,
 )
 
 VENV_BIN = Path(sys.executable).parent
@@ -66,19 +67,6 @@ def base_env(**extra: str) -> Dict[str, str]:
     return rasa_env(**{**TEST_SECRETS, **extra})
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before {url} answered")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model, trained once per run (Rasa skips training when nothing changed)."""
@@ -106,8 +94,9 @@ class Assistant:
         self.env = base_env(CC_HANDOFF_LOG=str(self.handoff_log), **(extra_env or {}))
         self.actions = self._start("actions", action_server_command(self.actions_port))
         self.rasa = self._start("rasa", rasa_server_command(model, self.endpoints_file, self.port))
-        wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
-        wait_for(f"{self.url}/", self.rasa)
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{self.actions_port}/health"), "the action server", 120,
+                   (self.actions, self.workdir / "actions.log"))
+        wait_until(lambda: http_ok(f"{self.url}/"), "Rasa", 120, (self.rasa, self.workdir / "rasa.log"))
         self._wait_until_model_loaded()
 
     def _start(self, name: str, command: List[str]) -> subprocess.Popen:

@@ -36,7 +36,7 @@ from twilio.request_validator import RequestValidator
 from alexa_requests import CERT_URL, CertificateAuthority, SkillSession, ask_response_problems
 from conftest import ROOT, TEST_SECRETS, base_env, free_port
 from fault_proxy import FaultProxy
-from scripts.processes import action_server_command, rasa_server_command, spawn
+from scripts.processes import action_server_command, http_ok, rasa_server_command, spawn, wait_until
 from scripts.replicated import ENDPOINTS, HOST, LOCK_KEY_PREFIX, REDIS_LOCK_DB, DB_NAME, Deployment, missing_binaries
 
 from channels import twiml
@@ -93,13 +93,8 @@ class RasaServer:
 
     def wait_ready(self, seconds: float = 90) -> float:
         """Seconds from start until the server answers; fails (never hangs) after `seconds`."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"Rasa exited with {self.process.returncode}:\n{self.tail()}"
-            if self.ready():
-                return time.monotonic() - self.started
-            time.sleep(0.25)
-        raise AssertionError(f"Rasa was not ready within {seconds:.0f} s:\n{self.tail()}")
+        wait_until(self.ready, "Rasa", seconds, (self.process, self.log))
+        return time.monotonic() - self.started
 
     def offset(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
@@ -153,15 +148,7 @@ class Stack:
     def start_actions(self) -> None:
         log = self.deployment.logs / "actions.log"
         self.actions = spawn(action_server_command(self.deployment.actions_port), self.env, log, append=True, own_session=True)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.actions.poll() is None, f"the action server exited:\n{log.read_text()[-3000:]}"
-            try:
-                if requests.get(f"http://{HOST}:{self.deployment.actions_port}/health", timeout=2).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.25)
-        raise AssertionError("the action server did not start within 90 s")
+        wait_until(lambda: http_ok(f"http://{HOST}:{self.deployment.actions_port}/health"), "the action server", 90, (self.actions, log))
 
     def stop_actions(self) -> None:
         if self.actions is not None and self.actions.poll() is None:

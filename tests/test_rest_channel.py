@@ -103,3 +103,34 @@ def test_a_replayed_request_is_answered_but_handled_once(assistant, sender):
         ).fetchone()[0]
     assert turns == 1
     still_answers(assistant, sender)
+
+
+def test_a_replay_is_found_in_any_tracker_store_not_only_ours():
+    """With another store (Rasa's in-memory one, as with `rasa run` and no endpoints) the whole tracker is read."""
+    import asyncio
+
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from channels.common import replies_for_replay
+
+    domain = Domain.load("domain.yml")
+    store = FailSafeTrackerStore(InMemoryTrackerStore(domain))
+    tracker = DialogueStateTracker.from_events("someone", [ActionExecuted("action_listen")], slots=domain.slots)
+    for n in (1, 2):
+        tracker.update(UserUttered(f"question {n}", {"name": "greet", "confidence": 1.0}, message_id=f"m-{n}"))
+        tracker.update(BotUttered(f"answer {n}", {"buttons": [{"title": "More", "payload": "/tell_more"}],
+                                                  "custom": {"answer_id": f"a{n}"}}))
+        tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+
+    class Agent:
+        tracker_store = store
+
+    assert asyncio.run(replies_for_replay(Agent(), "someone", "m-1")) == [
+        {"text": "answer 1", "buttons": [{"title": "More", "payload": "/tell_more"}]},
+        {"custom": {"answer_id": "a1"}},
+    ]
+    assert asyncio.run(replies_for_replay(Agent(), "someone", "m-3")) is None

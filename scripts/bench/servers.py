@@ -28,6 +28,7 @@ from scripts.processes import (  # noqa: E402
     rasa_env,
     rasa_server_command,
     spawn,
+    wait_until,
 )
 
 
@@ -78,24 +79,18 @@ class Servers:
 
     def wait_ready(self, seconds: float = 300) -> float:
         """Seconds from process start to the first good REST reply to "hello"."""
-        deadline = self.started + seconds
-        while time.monotonic() < deadline:
-            for process in (self.actions, self.rasa):
-                if process.poll() is not None:
-                    raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}; see {self.workdir}")
-            try:
-                reply = requests.post(f"{self.url}/webhooks/rest/webhook",
-                                      json={"sender": "bench-ready", "message": "hello"}, timeout=10)
-                if reply.status_code == 200 and any(
-                    isinstance(m.get("custom"), dict) and m["custom"].get("answer_id")
-                    and m["custom"].get("reason") != "service_trouble"
-                    for m in reply.json()
-                ):
-                    return time.monotonic() - self.started
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"not ready within {seconds} s; see {self.workdir}")
+        def answers_hello() -> bool:
+            reply = requests.post(f"{self.url}/webhooks/rest/webhook",
+                                  json={"sender": "bench-ready", "message": "hello"}, timeout=10)
+            return reply.status_code == 200 and any(
+                isinstance(m.get("custom"), dict) and m["custom"].get("answer_id")
+                and m["custom"].get("reason") != "service_trouble"
+                for m in reply.json()
+            )
+
+        wait_until(answers_hello, "Rasa", seconds - (time.monotonic() - self.started),
+                   (self.actions, self.workdir / "actions.log"), (self.rasa, self.workdir / "rasa.log"))
+        return time.monotonic() - self.started
 
     def memory(self) -> Dict[str, Dict[str, float]]:
         return {"rasa": tree_memory(self.rasa.pid), "actions": tree_memory(self.actions.pid)}
