@@ -26,7 +26,8 @@ MORE_MAX_WORDS = 90
 CONTEXT_MAX_WORDS = 45
 CATEGORY_SPOKEN_MAX_WORDS = 45
 CATEGORY_TEXT_MAX_WORDS = 70
-CONTEXT_KINDS = ("is_that_bad", "biopsy")
+CONTEXT_KINDS = ("is_that_bad", "biopsy", "hurts", "how_long")
+CREDIT_MAX_SOURCES = 2
 BIRADS_CATEGORIES = tuple(str(n) for n in range(7))
 VOICE_SECTIONS = ("phone", "speaker")
 
@@ -44,6 +45,8 @@ REQUIRED_BEHAVIOURS = (
     "handoff_support_only", "crisis", "emergency", "no_diagnosis", "out_of_scope",
     "did_you_mean", "did_you_mean_none", "not_understood_handoff", "nothing_to_repeat",
     "nothing_more", "no_topic", "deny", "service_trouble", "connecting_crisis_line", "check_in",
+    "disclosure_assault", "disclosure_abuse", "disclosure_depression", "not_heard", "about_me",
+    "other_symptom", "no_answer", "birads_named", "connecting_line", "confirm_goodbye", "comfort",
 )
 
 # The answer that a finding or test entity is about, for "is that bad?" and "what about a biopsy for that?".
@@ -58,9 +61,24 @@ TOPIC_ANSWERS = {
     ("test", "ultrasound"): "breast_ultrasound",
     ("test", "mri"): "breast_mri",
     ("test", "biopsy"): "biopsy_explained",
+    ("test", "tomosynthesis"): "tomosynthesis",
 }
 
+READING_GRADE_MAX = 8.0  # Flesch-Kincaid grade of spoken, text and more
+
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+# a phone number said digit by digit ("1 8 0 0, 2 2 7", "9 8 8"): voice only, chat shows 1-800-227-2345
+_SPOKEN_DIGITS = re.compile(r"\b\d(?:,? \d){2,}\b")
+# Odds-based reassurance ("most callbacks are not cancer", "4 in 5 biopsies are benign"): never said where
+# the person may be at high risk (see HIGH_RISK_PLACES).
+_ODDS_REASSURANCE = re.compile(
+    r"\b(most|many|nearly all|almost all|usually|often|\w+ (in|of|out of) (every )?(\w+|\d+)|\d+ ?%|percent)\b"
+    r"[^.]*\b(not (to )?be cancer|not cancer|no cancer|aren't cancer|isn't cancer|benign|harmless|nothing serious|"
+    r"turns? out fine|not serious)\b",
+    re.IGNORECASE,
+)
+HIGH_RISK_CATEGORIES = ("4", "5", "6")
+HIGH_RISK_ANSWERS = ("finding_distortion", "biopsy_results_timing")
 _DIGIT_RUN = re.compile(r"\d{3,}")
 _LIST_LINE = re.compile(r"^\s*([-*•]|\d+[.)])\s", re.MULTILINE)
 
@@ -77,6 +95,7 @@ class Source:
     title: str
     date: str
     url: str = ""
+    citation: str = ""
 
     def reference(self) -> Dict[str, str]:
         """The form the reply contract carries: publisher and title."""
@@ -108,6 +127,8 @@ class Answer:
     context: Dict[str, str]
     categories: Dict[str, Spoken]
     citations: Tuple[Citation, ...]
+    credit: Tuple[str, ...]
+    reviewed_by: str
     reviewed: str
 
     @property
@@ -115,8 +136,40 @@ class Answer:
         return [c.source for c in self.citations]
 
     @property
+    def credited_sources(self) -> List[Source]:
+        """The sources the spoken credit names: those whose facts the spoken version uses."""
+        return [c.source for c in self.citations if c.source.key in self.credit]
+
+    @property
     def intent(self) -> str:
         return f"ask_{self.id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class HelpLine:
+    """A help line a safety reply gives (content/help_lines.yml)."""
+
+    key: str
+    name: str
+    spoken_name: str
+    number: str
+    display: str
+    spoken: str
+    sms: str = ""
+    sms_body: str = ""
+    chat: str = ""
+    hours: str = ""
+
+    def as_dict(self) -> Dict[str, str]:
+        """The form the reply contract carries under `lines`."""
+        line = {"name": self.name, "phone": self.number, "display": self.display, "tel": f"tel:{self.number}"}
+        if self.sms:
+            line["sms"] = f"sms:{self.sms}" + (f"?body={self.sms_body}" if self.sms_body else "")
+        if self.chat:
+            line["chat"] = self.chat
+        if self.hours:
+            line["hours"] = self.hours
+        return line
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +179,12 @@ class Content:
     behaviours: Dict[str, Spoken]
     starters: Tuple[str, ...] = ()
     voice: Dict[str, Dict[str, str]] = dataclasses.field(default_factory=dict)
+    lines: Dict[str, HelpLine] = dataclasses.field(default_factory=dict)
+    # safety kind -> the help lines its reply gives, the one offered on the phone first
+    line_replies: Dict[str, Tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def lines_for(self, kind: str) -> List[HelpLine]:
+        return [self.lines[key] for key in self.line_replies.get(kind, ()) if key in self.lines]
 
     def answer(self, answer_id: str) -> Optional[Answer]:
         return self.answers.get(answer_id)
@@ -162,11 +221,14 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
             title=_text(s.get("title")),
             date=_text(s.get("date")),
             url=_text(s.get("url")),
+            citation=_text(s.get("citation")),
         )
         for key, s in raw_sources.items()
     }
     answers: Dict[str, Answer] = {}
-    for raw in _read(directory / "answers.yml").get("answers", []):
+    raw_answers = [raw for path in sorted((directory / "answers").glob("*.yml"))
+                   for raw in _read(path).get("answers") or []]
+    for raw in raw_answers:
         citations = tuple(
             Citation(
                 source=sources.get(c.get("source"))
@@ -190,10 +252,13 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
                 for k, v in (raw.get("categories") or {}).items()
             },
             citations=citations,
-            reviewed=_text(raw.get("reviewed")),
+            credit=tuple(raw.get("credit") or ()),
+            reviewed_by=_text((raw.get("reviewed") or {}).get("by")) if isinstance(raw.get("reviewed"), dict) else "",
+            reviewed=_text((raw.get("reviewed") or {}).get("date")) if isinstance(raw.get("reviewed"), dict)
+            else _text(raw.get("reviewed")),
         )
         if answer.id in answers:
-            raise ValueError(f"answer id {answer.id!r} is used twice in answers.yml")
+            raise ValueError(f"answer id {answer.id!r} is used twice in content/answers/")
         answers[answer.id] = answer
     behaviours = {
         key: Spoken(_text(v.get("spoken")), _block(v.get("text")))
@@ -204,7 +269,12 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         section: {key: _text(words) for key, words in (table or {}).items()}
         for section, table in _read(directory / "voice.yml").items()
     }
-    return Content(answers=answers, sources=sources, behaviours=behaviours, starters=starters, voice=voice)
+    raw_lines = _read(directory / "help_lines.yml")
+    lines = {key: HelpLine(key=key, **{k: _text(v) for k, v in (line or {}).items()})
+             for key, line in (raw_lines.get("lines") or {}).items()}
+    line_replies = {kind: tuple(keys or ()) for kind, keys in (raw_lines.get("replies") or {}).items()}
+    return Content(answers=answers, sources=sources, behaviours=behaviours, starters=starters, voice=voice,
+                   lines=lines, line_replies=line_replies)
 
 
 @functools.lru_cache(maxsize=1)
@@ -224,8 +294,47 @@ def _spoken_problems(where: str, text: str) -> List[str]:
     return problems
 
 
-def check_content(c: Content) -> List[str]:
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade; each list line counts as a sentence, as a reader sees it."""
+    import textstat
+
+    lines = [line.strip().lstrip("-*• ").strip() for line in (text or "").splitlines()]
+    sentences = [line if line[-1:] in ".?!:" else line + "." for line in lines if line]
+    return float(textstat.flesch_kincaid_grade(" ".join(sentences))) if sentences else 0.0
+
+
+def credit_sentence(sources) -> str:
+    """The spoken credit: "This is from X." or "This is from X and Y."."""
+    names = list(dict.fromkeys(s.spoken_name for s in sources))
+    if not names:
+        return ""
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"This is from {joined}."
+
+
+def _odds_problems(where: str, text: str) -> List[str]:
+    match = _ODDS_REASSURANCE.search(text or "")
+    return [f"{where}: odds-based reassurance ({match.group(0)!r}) where the person may be at high risk"] if match else []
+
+
+def _chat_problems(where: str, text: str) -> List[str]:
+    if _SPOKEN_DIGITS.search(text or ""):
+        return [f"{where}: chat text has a number digit by digit; write phone numbers as 1-800-227-2345"]
+    return []
+
+
+def grades(c: Content) -> List[Tuple[str, str, float]]:
+    """(answer id, field, Flesch-Kincaid grade) for every spoken, text and more."""
+    return [(a.id, field, reading_grade(getattr(a, field)))
+            for a in c.answers.values() for field in ("spoken", "text", "more") if getattr(a, field)]
+
+
+def check_content(c: Content, reviewers: Optional[Dict[str, str]] = None) -> List[str]:
     """Every way the content breaks the rules, as sentences an editor can act on."""
+    if reviewers is None:
+        from companion.settings import load_facility
+
+        reviewers = load_facility().reviewers
     problems: List[str] = []
     for required in REQUIRED_ANSWER_IDS:
         if required not in c.answers:
@@ -234,13 +343,37 @@ def check_content(c: Content) -> List[str]:
         for field in ("publisher", "spoken_name", "title", "date"):
             if not getattr(source, field):
                 problems.append(f"source {key!r} has no {field}")
+        if not (source.url or source.citation):
+            problems.append(f"source {key!r} names no document: give its url or a citation")
     for a in c.answers.values():
         where = f"answer {a.id!r}"
         for field in ("title", "topic", "spoken", "text", "reviewed"):
             if not getattr(a, field):
                 problems.append(f"{where} has no {field}")
-        if word_count(a.spoken) > SPOKEN_MAX_WORDS:
-            problems.append(f"{where}: spoken has {word_count(a.spoken)} words (at most {SPOKEN_MAX_WORDS})")
+        spoken_words = word_count(a.spoken) + word_count(credit_sentence(a.credited_sources))
+        if spoken_words > SPOKEN_MAX_WORDS:
+            problems.append(f"{where}: spoken with its credit has {spoken_words} words (at most {SPOKEN_MAX_WORDS})")
+        if not a.credit:
+            problems.append(f"{where} has no credit (the sources its spoken version names)")
+        if len(a.credit) > CREDIT_MAX_SOURCES:
+            problems.append(f"{where}: credit names {len(a.credit)} sources (at most {CREDIT_MAX_SOURCES})")
+        for key in a.credit:
+            if key not in {s.key for s in a.sources}:
+                problems.append(f"{where}: credit {key!r} is not one of its sources")
+        if a.reviewed_by not in reviewers:
+            problems.append(f"{where}: reviewed by {a.reviewed_by!r}, who is not a reviewer in config/facility.yml")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", a.reviewed or ""):
+            problems.append(f"{where}: reviewed date {a.reviewed!r} is not YYYY-MM-DD")
+        for field in ("spoken", "text", "more"):
+            grade = reading_grade(getattr(a, field))
+            if grade > READING_GRADE_MAX:
+                problems.append(f"{where}: {field} reads at grade {grade:.1f} (at most {READING_GRADE_MAX:g})")
+        problems += _chat_problems(f"{where} text", a.text)
+        if a.id in HIGH_RISK_ANSWERS:
+            for field in ("spoken", "text", "more"):
+                problems += _odds_problems(f"{where} {field}", getattr(a, field))
+            for kind, text in a.context.items():
+                problems += _odds_problems(f"{where} context {kind}", text)
         if word_count(a.text) > TEXT_MAX_WORDS:
             problems.append(f"{where}: text has {word_count(a.text)} words (at most {TEXT_MAX_WORDS})")
         if a.more and word_count(a.more) > MORE_MAX_WORDS:
@@ -261,6 +394,9 @@ def check_content(c: Content) -> List[str]:
             if word_count(spoken.text) > CATEGORY_TEXT_MAX_WORDS:
                 problems.append(f"{where}: category {category} text is too long")
             problems += _spoken_problems(f"{where} category {category}", spoken.spoken)
+            problems += _chat_problems(f"{where} category {category} text", spoken.text)
+            if category in HIGH_RISK_CATEGORIES:
+                problems += _odds_problems(f"{where} category {category}", f"{spoken.spoken} {spoken.text}")
         if not a.follow_ups:
             problems.append(f"{where} offers no follow-ups")
         for other in list(a.follow_ups) + ([a.next] if a.next else []):
@@ -281,6 +417,12 @@ def check_content(c: Content) -> List[str]:
     for starter in c.starters:
         if starter not in c.answers:
             problems.append(f"menu.yml starter {starter!r} is not an answer id")
+    for kind, keys in c.line_replies.items():
+        for key in keys:
+            if key not in c.lines:
+                problems.append(f"help_lines.yml: {kind} gives {key!r}, which is not a line")
+    for line in c.lines.values():
+        problems += _spoken_problems(f"help line {line.key!r} spoken", line.spoken)
     for key in REQUIRED_BEHAVIOURS:
         if key not in c.behaviours:
             problems.append(f"behaviour message {key!r} is missing")
@@ -293,12 +435,40 @@ def check_content(c: Content) -> List[str]:
         if not message.spoken or not message.text:
             problems.append(f"behaviour message {key!r} needs both spoken and text")
         problems += _spoken_problems(f"behaviour {key!r}", message.spoken)
+        problems += _chat_problems(f"behaviour {key!r} text", message.text)
+    for field in ("spoken", "text"):
+        if "no_diagnosis" in c.behaviours:
+            problems += _odds_problems(f"behaviour 'no_diagnosis' {field}", getattr(c.behaviours["no_diagnosis"], field))
     return problems
 
 
-if __name__ == "__main__":
-    found = check_content(load_content())
+def unsigned(c: Content, reviewers: Dict[str, str]) -> List[str]:
+    """Answers whose reviewer the clinic has not named yet."""
+    return [a.id for a in c.answers.values() if a.reviewed_by in reviewers and not reviewers[a.reviewed_by]]
+
+
+def main(argv: List[str]) -> int:
+    import statistics
+
+    from companion.settings import load_facility
+
+    loaded, reviewers = load_content(), load_facility().reviewers
+    found = check_content(loaded, reviewers)
     for problem in found:
         print(problem)
+    table = grades(loaded)
+    for field in ("spoken", "text", "more"):
+        values = [g for _, f, g in table if f == field]
+        print(f"reading grade of {field}: median {statistics.median(values):.1f}, highest {max(values):.1f}")
+    if "--grades" in argv:
+        for answer_id, field, grade in table:
+            print(f"  {answer_id:28} {field:7} {grade:4.1f}")
+    waiting = unsigned(loaded, reviewers)
+    if waiting:
+        print(f"{len(waiting)} answer(s) wait for a named reviewer: fill in `reviewers` in config/facility.yml")
     print("content OK" if not found else f"{len(found)} problem(s)")
-    sys.exit(1 if found else 0)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

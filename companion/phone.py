@@ -37,3 +37,12 @@ def spoken(number: str) -> str:
 
 def tel_uri(number: str) -> str:
     return "tel:" + e164(number)
+
+
+# a number said digit by digit, as spoken content writes it: "1 8 0 0, 2 2 7, 2 3 4 5", "9 8 8"
+_SPOKEN = re.compile(r"(?<![\w])\d(?:(?:,\s*|\s+)\d){2,}(?![\w])")
+
+
+def written(text: str) -> str:
+    """Spoken content for a screen: "call 1 8 0 0, 2 2 7, 2 3 4 5" becomes "call 1-800-227-2345", "9 8 8" "988"."""
+    return _SPOKEN.sub(lambda m: display(digits(m.group(0))), text or "")

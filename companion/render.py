@@ -12,12 +12,13 @@ import re
 from typing import Dict, Iterable, List, Optional
 
 from companion import phone
-from companion.content import Answer, Content, Source, Spoken
+from companion.content import Answer, Content, Source, Spoken, credit_sentence
 from companion.settings import Facility
 
 VOICE_CHANNELS = frozenset({"twilio_ivr", "alexa"})
 BEHAVIOUR_KINDS = frozenset(
-    {"greeting", "goodbye", "help", "handoff", "crisis", "emergency", "no_diagnosis", "out_of_scope", "fallback"}
+    {"greeting", "goodbye", "help", "handoff", "crisis", "emergency", "disclosure", "no_diagnosis", "out_of_scope",
+     "fallback"}
 )
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -52,12 +53,6 @@ def source_names(sources: Iterable[Source]) -> List[str]:
     return list(dict.fromkeys(s.publisher for s in sources))
 
 
-def spoken_attribution(sources: Iterable[Source]) -> str:
-    names = list(dict.fromkeys(s.spoken_name for s in sources))
-    if not names:
-        return ""
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"This is from {joined}."
 
 
 def fill(template: str, voice: bool, facility: Facility, **extra: str) -> str:
@@ -89,17 +84,18 @@ def render_answer(
     custom = {"answer_id": answer.id, "sources": [s.reference() for s in sources]}
     if part != "main":
         custom["part"] = part
-    custom.update(custom_extra)
+    custom.update({k: v for k, v in custom_extra.items() if v is not None})
     follow_ups = [content.answers[f] for f in answer.follow_ups if f in content.answers]
     if voice:
-        text = f"{body.spoken} {spoken_attribution(sources)}".strip()
-        custom["card"] = {"title": answer.title, "text": _with_sources(body.text, sources)}
+        text = f"{body.spoken} {credit_sentence(answer.credited_sources)}".strip()
+        custom["card"] = {"title": answer.title, "text": _with_sources(phone.written(body.text), sources)}
         custom["follow_ups"] = [{"answer_id": f.id, "title": f.title} for f in follow_ups]
         return Reply(text=text, custom=custom)
     buttons = [answer_button(f) for f in follow_ups]
     if answer.more and part == "main":
         buttons.insert(0, button("Tell me more", "/tell_more"))
-    return Reply(text=_with_sources(body.text, sources), custom=custom, buttons=buttons)
+    # `more` and the contexts are written to be spoken; a screen shows their phone numbers as 1-800-227-2345
+    return Reply(text=_with_sources(phone.written(body.text), sources), custom=custom, buttons=buttons)
 
 
 def _with_sources(text: str, sources: Iterable[Source]) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -82,6 +82,8 @@ class Facility:
     timezone: ZoneInfo
     support_phone: str
     support_name: str
+    # who signs off the content: reviewer key -> "Name, credential" ("" until the clinic names them)
+    reviewers: Dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -105,4 +107,9 @@ def load_facility(path: Path = SETTINGS_FILE, environ=os.environ) -> Facility:
         timezone=ZoneInfo(values["timezone"] or "America/Chicago"),
         support_phone=values["support_phone"] or "+18002272345",
         support_name=values["support_name"] or "the American Cancer Society",
+        reviewers={
+            str(key): ", ".join(filter(None, [str((person or {}).get("name") or "").strip(),
+                                               str((person or {}).get("credential") or "").strip()]))
+            for key, person in (raw.get("reviewers") or {}).items()
+        },
     )

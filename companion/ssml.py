@@ -1,8 +1,10 @@
-"""Speech markup for voice channels: pauses between sentences and phone numbers read as telephone numbers.
+"""Speech markup for voice channels: pauses between sentences, phone numbers read as telephone numbers, and BI-RADS said right.
 
 Spoken content writes numbers digit by digit ("1 8 0 0, 2 2 7, 2 3 4 5",
 "9 8 8"), so plain text-to-speech reads them right. Here they become
 `<say-as interpret-as="telephone">`, and sentences get short breaks.
+"BI-RADS" becomes `<sub alias="bye rads">`, as radiologists say it; speech
+engines otherwise spell it out ("B I rads").
 `segments` gives the pieces; `alexa_ssml` and `add_to_twiml_say` write them
 in each platform's form.
 """
@@ -23,7 +25,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])")
 # characters XML 1.0 cannot carry
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-Segment = Tuple[str, str]  # ("text", words) | ("telephone", digits) | ("break", duration)
+Segment = Tuple[str, str]  # ("text", words) | ("telephone", digits) | ("break", duration) | ("birads", written)
+BIRADS_ALIAS = "bye rads"
+_BIRADS = re.compile(r"\bBI-?RADS\b", re.IGNORECASE)
 
 
 def _telephone(spoken_number: str) -> str:
@@ -39,11 +43,13 @@ def segments(spoken: str) -> List[Segment]:
         if index:
             result.append(("break", SENTENCE_BREAK))
         position = 0
-        for match in _SPOKEN_NUMBER.finditer(sentence):
-            if match.start() > position:
-                result.append(("text", sentence[position : match.start()]))
-            result.append(("telephone", _telephone(match.group(0))))
-            position = match.end()
+        marks = sorted([(m.start(), m.end(), "telephone", _telephone(m.group(0))) for m in _SPOKEN_NUMBER.finditer(sentence)]
+                       + [(m.start(), m.end(), "birads", m.group(0)) for m in _BIRADS.finditer(sentence)])
+        for start, end, kind, value in marks:
+            if start > position:
+                result.append(("text", sentence[position:start]))
+            result.append((kind, value))
+            position = end
         if position < len(sentence):
             result.append(("text", sentence[position:]))
     return result
@@ -57,6 +63,8 @@ def alexa_ssml(spoken: str) -> str:
             parts.append(escape(value))
         elif kind == "telephone":
             parts.append(f'<say-as interpret-as="telephone">{escape(value)}</say-as>')
+        elif kind == "birads":
+            parts.append(f'<sub alias="{BIRADS_ALIAS}">{escape(value)}</sub>')
         else:
             parts.append(f'<break time="{value}"/>')
     return "<speak>" + "".join(parts) + "</speak>"
@@ -74,6 +82,9 @@ def add_to_twiml_say(say: ET.Element, spoken: str) -> ET.Element:
             continue
         if kind == "telephone":
             last = ET.SubElement(say, "say-as", {"interpret-as": "telephone"})
+            last.text = value
+        elif kind == "birads":
+            last = ET.SubElement(say, "sub", {"alias": BIRADS_ALIAS})
             last.text = value
         else:
             last = ET.SubElement(say, "break", {"time": value})

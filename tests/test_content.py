@@ -1,14 +1,17 @@
 """The curated content keeps its rules: every answer complete, sourced, within its limits, reachable."""
 
 import re
+import shutil
 
 import pytest
 import yaml
 
-from companion.content import REQUIRED_ANSWER_IDS, check_content, load_content, word_count
+from companion.content import (REQUIRED_ANSWER_IDS, Spoken, check_content, credit_sentence, load_content,
+                               reading_grade, word_count)
 from companion.render import render_answer
 
 CONTENT = load_content()
+REVIEWERS = {"clinical_reviewer": ""}
 DOMAIN = yaml.safe_load(open("domain.yml"))
 KNOWN_PUBLISHERS = {
     "American Cancer Society",
@@ -22,11 +25,26 @@ KNOWN_PUBLISHERS = {
     "U.S. Food and Drug Administration",
     "988 Suicide & Crisis Lifeline",
     "American Cancer Society National Cancer Information Center",
+    "RadiologyInfo.org (American College of Radiology and Radiological Society of North America)",
+    "U.S. Department of Health and Human Services",
+    "Centers for Disease Control and Prevention",
+    "RAINN (Rape, Abuse & Incest National Network)",
+    "National Domestic Violence Hotline",
 }
 
 
 def test_content_passes_every_check():
     assert check_content(CONTENT) == []
+
+
+def test_every_answer_names_its_reviewer_and_date():
+    for answer in CONTENT.answers.values():
+        assert answer.reviewed_by == "clinical_reviewer" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", answer.reviewed)
+
+
+def test_every_source_names_its_document():
+    for source in CONTENT.sources.values():
+        assert source.title and source.date and (source.url or source.citation), source.key
 
 
 def test_every_required_answer_exists_once():
@@ -37,10 +55,12 @@ def test_every_required_answer_exists_once():
 @pytest.mark.parametrize("answer_id", REQUIRED_ANSWER_IDS)
 def test_answer_fits_voice_and_chat(answer_id):
     answer = CONTENT.answers[answer_id]
-    assert 0 < word_count(answer.spoken) <= 60
+    assert 0 < word_count(answer.spoken) + word_count(credit_sentence(answer.credited_sources)) <= 60
     assert 0 < word_count(answer.text) <= 120
     assert "http" not in answer.spoken and not re.search(r"\d{3}", answer.spoken)
     assert answer.reviewed
+    for field in ("spoken", "text", "more"):
+        assert reading_grade(getattr(answer, field)) <= 8.0, field
 
 
 @pytest.mark.parametrize("answer_id", REQUIRED_ANSWER_IDS)
@@ -65,29 +85,75 @@ def test_every_answer_is_reachable_by_an_intent():
     assert unreachable == []
 
 
-def copy_content_except_answers(folder):
-    for name in ("sources.yml", "behaviours.yml", "menu.yml", "voice.yml"):
-        (folder / name).write_text(open(f"content/{name}").read())
+def copy_content(folder):
+    shutil.copytree("content", folder, dirs_exist_ok=True)
+    return folder / "answers" / "calling_back.yml"
 
 
 def test_duplicate_ids_are_refused(tmp_path):
-    copy_content_except_answers(tmp_path)
-    answers = yaml.safe_load(open("content/answers.yml"))
+    path = copy_content(tmp_path)
+    answers = yaml.safe_load(path.read_text())
     answers["answers"].append(dict(answers["answers"][0]))
-    (tmp_path / "answers.yml").write_text(yaml.safe_dump(answers))
+    path.write_text(yaml.safe_dump(answers))
     with pytest.raises(ValueError, match="used twice"):
         load_content(tmp_path)
 
 
 def test_an_edit_that_breaks_a_rule_is_reported(tmp_path):
-    copy_content_except_answers(tmp_path)
-    answers = yaml.safe_load(open("content/answers.yml"))
+    path = copy_content(tmp_path)
+    answers = yaml.safe_load(path.read_text())
     answers["answers"][0]["spoken"] = "Call 1-800-227-2345 or see https://example.org " + "word " * 60
     answers["answers"][0]["follow_ups"] = ["no_such_answer"]
-    (tmp_path / "answers.yml").write_text(yaml.safe_dump(answers))
-    problems = "\n".join(check_content(load_content(tmp_path)))
-    assert "spoken has" in problems and "web address" in problems
+    answers["answers"][0]["credit"] = ["fda_mqsa"]
+    answers["answers"][0]["reviewed"] = {"by": "someone", "date": "last week"}
+    answers["answers"][0]["text"] = "Call 1 8 0 0, 2 2 7, 2 3 4 5. " + answers["answers"][0]["text"]
+    path.write_text(yaml.safe_dump(answers))
+    problems = "\n".join(check_content(load_content(tmp_path), REVIEWERS))
+    assert "spoken with its credit has" in problems and "web address" in problems
     assert "run of digits" in problems and "no_such_answer" in problems
+    assert "credit 'fda_mqsa' is not one of its sources" in problems
+    assert "not a reviewer" in problems and "is not YYYY-MM-DD" in problems
+    assert "digit by digit" in problems
+
+
+@pytest.mark.parametrize("place,words", [
+    ("no_diagnosis", "Most callbacks turn out not to be cancer."),
+    ("category 5", "Still, most of these are benign."),
+    ("finding_distortion", "Keep in mind that 7 in 10 biopsies are not cancer."),
+])
+def test_odds_reassurance_where_the_risk_may_be_high_is_reported(tmp_path, place, words):
+    copy_content(tmp_path)
+    if place == "no_diagnosis":
+        behaviours = yaml.safe_load((tmp_path / "behaviours.yml").read_text())
+        behaviours["no_diagnosis"]["text"] += " " + words
+        (tmp_path / "behaviours.yml").write_text(yaml.safe_dump(behaviours))
+    else:
+        file = tmp_path / "answers" / ("birads.yml" if place.startswith("category") else "findings.yml")
+        answers = yaml.safe_load(file.read_text())
+        for answer in answers["answers"]:
+            if place.startswith("category") and answer["id"] == "birads_categories":
+                answer["categories"]["5"]["text"] += " " + words
+            if answer["id"] == place:
+                answer["context"]["biopsy"] += " " + words
+        file.write_text(yaml.safe_dump(answers))
+    problems = "\n".join(check_content(load_content(tmp_path), REVIEWERS))
+    assert "odds-based reassurance" in problems
+
+
+def test_hard_reading_is_reported():
+    assert reading_grade("Mammographic architectural distortion necessitates multidisciplinary radiological-pathological "
+                         "correlation, frequently incorporating stereotactic vacuum-assisted sampling.") > 8
+    assert reading_grade("A callback is common. Most of the time, the extra pictures are fine.") < 8
+
+
+def test_chat_shows_spoken_phone_numbers_as_written_numbers():
+    spoken_numbers = [a for a in CONTENT.answers.values() if "1 8 0 0" in a.more]
+    assert spoken_numbers
+    for answer in spoken_numbers:
+        chat = render_answer(answer, "rest", CONTENT, body=Spoken(answer.more, answer.more), part="more")
+        voice = render_answer(answer, "twilio_ivr", CONTENT, body=Spoken(answer.more, answer.more), part="more")
+        assert "1 8 0 0" not in chat.text and "1-800-" in chat.text
+        assert "1 8 0 0" in voice.text
 
 
 def test_spoken_rendering_names_the_source_and_keeps_numbers_digit_by_digit():
