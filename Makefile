@@ -22,10 +22,11 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml) content/terms.yml \
+TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) content/terms.yml \
+                content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval bench call fuzz lock clean forget replicated
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent bench call fuzz lock clean forget replicated
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -75,6 +76,10 @@ test-fast: setup
 
 eval: setup
 	$(PY) scripts/evaluate_nlu.py
+
+# the independent set alone, ours against one other model choice (make eval includes it)
+eval-independent: setup
+	$(PY) scripts/evaluate_independent.py
 
 bench: setup train
 	$(PY) scripts/bench.py

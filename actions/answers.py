@@ -1,12 +1,20 @@
-"""Curated answers and the conversation around them: answer, tell me more, is that bad, what next, say that again."""
+"""Curated answers and the conversation around them: answer, tell me more, is that bad, does it hurt, how long, what about X, what next, say that again."""
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from actions.base import CompanionAction, Turn
+from companion import safety
 from companion.content import Spoken
 from companion.render import answer_button
+
+_ABOUT_HER = re.compile(r"\b(my|mine|me|for me|i have|i got)\b", re.IGNORECASE)
+
+# "Does it hurt?" and "how long does it take?" about a test: the answer on what the test is like has those details.
+EXPERIENCE_ANSWERS = {"biopsy_explained": "biopsy_experience", "breast_mri": "mri_experience"}
+FOLLOW_UP_CONTEXT = {"does_it_hurt": "hurts", "how_long": "how_long", "is_that_bad": "is_that_bad"}
 
 
 class ActionAnswer(CompanionAction):
@@ -19,10 +27,9 @@ class ActionAnswer(CompanionAction):
         if answer is None:
             turn.behaviour("did_you_mean_none", "fallback")
             return
-        if answer.id == "birads_categories":
-            category = turn.entity("birads")
-            if category in answer.categories:
-                turn.answer(answer, part="category", body=answer.categories[category], extra=category, category=category)
+        if answer.id in ("birads_categories", "birads_zero") and not (answer.id == "birads_zero"
+                                                                       and turn.entity("birads") == "0"):
+            if answer_birads_category(turn):
                 return
         if answer.id == "biopsy_likelihood":
             topic_id = turn.mentioned_topic(entities=("finding",)) or turn.slot("topic")
@@ -32,6 +39,21 @@ class ActionAnswer(CompanionAction):
                 _answer_context(turn, topic.id, "biopsy")
                 return
         turn.answer(answer)
+
+
+def answer_birads_category(turn: Turn) -> bool:
+    """A BI-RADS category named in the message: its general meaning and, when she asks about her own letter,
+    that only her care team can say what it means for her. False when no known category is named."""
+    birads = turn.content.answer("birads_categories")
+    category = turn.entity("birads")
+    if birads is None or category not in birads.categories:
+        return False
+    personal = safety.asks_for_diagnosis(turn.text) or bool(_ABOUT_HER.search(turn.text))
+    turn.answer(birads, part="category", body=birads.categories[category], extra=category,
+                category=category, personal=personal or None)
+    if personal:
+        turn.behaviour("birads_named", "no_diagnosis", remember=False, disclaimer=False)
+    return True
 
 
 def _answer_context(turn: Turn, answer_id: str, kind: str) -> None:
@@ -122,3 +144,50 @@ def _last_answer_id(turn: Turn) -> Optional[str]:
     if last.startswith("answer:"):
         return last.split(":")[1]
     return None
+
+
+def _candidates(turn: Turn):
+    """The answers a short follow-up may be about: one named in this message, then the last answer, then the topic."""
+    named = turn.mentioned_topic()
+    for answer_id in (named, _last_answer_id(turn), turn.slot("topic")):
+        answer = turn.content.answer(answer_id) if answer_id else None
+        if answer is not None:
+            yield answer
+            experience = turn.content.answer(EXPERIENCE_ANSWERS.get(answer.id, ""))
+            if experience is not None:
+                yield experience
+
+
+class ActionAboutTopic(CompanionAction):
+    """A short follow-up read in context: "does it hurt?", "how long does that take?", "what about a cyst?"."""
+
+    action_name = "action_about_topic"
+
+    def respond(self, turn: Turn) -> None:
+        if turn.intent == "what_about":
+            self._what_about(turn)
+            return
+        kind = FOLLOW_UP_CONTEXT[turn.intent]
+        candidates = list(_candidates(turn))
+        for answer in candidates:
+            if kind in answer.context:
+                _answer_context(turn, answer.id, kind)
+                return
+        if candidates:
+            # the answer in question, which is the nearest thing there is
+            turn.answer(candidates[0])
+        else:
+            turn.behaviour("no_topic", "help")
+
+    def _what_about(self, turn: Turn) -> None:
+        named = turn.content.answer(turn.mentioned_topic() or "")
+        if named is None:
+            turn.behaviour("no_topic", "help")
+            return
+        # "is that bad?" then "what about a cyst?": the same question about the new subject
+        last = turn.slot("last_reply") or ""
+        part = last.split(":")[2] if last.startswith("answer:") and last.count(":") >= 2 else "main"
+        if part in named.context:
+            _answer_context(turn, named.id, part)
+        else:
+            turn.answer(named)

@@ -3,7 +3,7 @@
 Slots the actions keep (none influences the dialogue policies):
 - last_reply: what was said last, so it can be repeated ("answer:<id>:<part>[:<extra>]" or "behaviour:<key>:<kind>")
 - topic: the answer id a finding or test was last discussed in, for "is that bad?" and "and a biopsy for that?"
-- pending_offer: what a "yes" would accept ("answer:<id>", "handoff", "dial:988")
+- pending_offer: what a "yes" would accept ("answer:<id>", "more:<id>", "handoff", "goodbye", "dial:<help line key>")
 - misunderstood: consecutive turns not understood
 - disclaimer_given: the one-line disclaimer has been shown
 """
@@ -58,6 +58,16 @@ class Turn:
         values = [e.get("value") for e in self.tracker.latest_message.get("entities", []) if e.get("entity") == name]
         return str(values[0]) if values else None
 
+    def domain_reading(self) -> Dict[str, Any]:
+        """The DomainDetector's reading of this message (companion/nlu/domain_detector.py)."""
+        return self.tracker.latest_message.get("domain") or {}
+
+    def domain_verdict(self) -> str:
+        """'noise', 'out_of_domain' or 'in_domain'; a message the classifier called noise counts as noise."""
+        if self.intent == "noise":
+            return "noise"
+        return self.domain_reading().get("verdict") or "in_domain"
+
     def slot(self, name: str) -> Any:
         return self.tracker.get_slot(name)
 
@@ -102,7 +112,7 @@ class Turn:
             self.dispatcher.utter_message(text=reply.text)
             return
         self.send(reply, remember=f"behaviour:{key}:{kind}" if remember else None,
-                  disclaimer=disclaimer and kind not in ("crisis", "emergency"))
+                  disclaimer=disclaimer and kind not in ("crisis", "emergency", "disclosure"))
 
 
 class CompanionAction(Action):

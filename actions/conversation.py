@@ -1,7 +1,8 @@
-"""Conversation basics: greeting, help, thanks, goodbye, out of scope, and yes/no to an offer."""
+"""Conversation basics: greeting, help, thanks, goodbye, out of scope, questions about the assistant, and yes/no to an offer."""
 
 from __future__ import annotations
 
+import re
 from typing import List
 
 from actions.base import CompanionAction, Turn
@@ -30,26 +31,82 @@ class ActionHelp(CompanionAction):
         turn.behaviour("help", "help", buttons=starter_buttons(turn))
 
 
+_SAYS_GOODBYE = re.compile(r"\b(good ?bye|bye|bye bye|that's all|thats all|that is all)\b", re.IGNORECASE)
+
+
 class ActionThanks(CompanionAction):
+    """Thanks; "thank you, goodbye" is a goodbye as well."""
+
     action_name = "action_thanks"
 
     def respond(self, turn: Turn) -> None:
+        if _SAYS_GOODBYE.search(turn.text):
+            say_goodbye(turn)
+            return
         turn.behaviour("thanks", "help", buttons=starter_buttons(turn))
+
+
+# The conversation ends (a phone call hangs up) only on a goodbye the classifier is this sure of;
+# a hesitant one is asked about first, so line noise never ends a frightened caller's call.
+GOODBYE_CONFIDENCE = 0.8
+
+
+def say_goodbye(turn: Turn) -> None:
+    turn.set("pending_offer", None)
+    turn.behaviour("goodbye", "goodbye", end_conversation=True)
 
 
 class ActionGoodbye(CompanionAction):
     action_name = "action_goodbye"
 
     def respond(self, turn: Turn) -> None:
-        turn.behaviour("goodbye", "goodbye", end_conversation=True)
+        confidence = (turn.tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        if confidence >= GOODBYE_CONFIDENCE and turn.domain_verdict() != "noise":
+            say_goodbye(turn)
+            return
+        turn.behaviour("confirm_goodbye", "help")
+        turn.set("pending_offer", "goodbye")
 
 
 class ActionOutOfScope(CompanionAction):
+    """Outside what the content covers: an honest "I don't have an answer for that", and who can answer."""
+
     action_name = "action_out_of_scope"
 
     def respond(self, turn: Turn) -> None:
-        turn.behaviour("out_of_scope", "out_of_scope", buttons=starter_buttons(turn))
+        # a question that touches the callback's subject gets who can answer it; anything else, what this is for
+        key = "no_answer" if turn.domain_reading().get("in_domain", 0.0) > 0 else "out_of_scope"
+        turn.behaviour(key, "out_of_scope", buttons=starter_buttons(turn), reason=key)
         turn.set("misunderstood", 0.0)
+
+
+class ActionComfort(CompanionAction):
+    """Worry said as a feeling ("I'm so scared", "this wait is killing me"): a kind word, then how to cope."""
+
+    action_name = "action_comfort"
+
+    def respond(self, turn: Turn) -> None:
+        turn.behaviour("comfort", "help", remember=False, disclaimer=False)
+        turn.answer(turn.content.answer("coping_while_waiting"))
+
+
+class ActionAboutMe(CompanionAction):
+    """A question about the assistant itself ("are you a robot?", "are you depressed?"): an honest, kind reply."""
+
+    action_name = "action_about_me"
+
+    def respond(self, turn: Turn) -> None:
+        turn.behaviour("about_me", "help", buttons=starter_buttons(turn))
+
+
+class ActionOtherSymptom(CompanionAction):
+    """A physical complaint that is not about the breast ("my head hurts"): a doctor, and 911 if sudden or severe."""
+
+    action_name = "action_other_symptom"
+
+    def respond(self, turn: Turn) -> None:
+        turn.behaviour("other_symptom", "out_of_scope", reason="other_symptom",
+                       buttons=[button("Talk to a person", "/human_handoff")])
 
 
 class ActionAffirm(CompanionAction):
@@ -68,8 +125,13 @@ class ActionAffirm(CompanionAction):
             turn.answer(answer, part="more", body=Spoken(answer.more, answer.more))
         elif kind == "handoff":
             hand_off(turn, reason="accepted_offer")
-        elif kind == "dial":
-            turn.behaviour("connecting_crisis_line", "crisis", dial=value)
+        elif kind == "goodbye":
+            say_goodbye(turn)
+        elif kind == "dial" and value in turn.content.lines:
+            line = turn.content.lines[value]
+            reply_kind = "crisis" if value in turn.content.line_replies.get("crisis", ()) else "disclosure"
+            key = "connecting_crisis_line" if reply_kind == "crisis" else "connecting_line"
+            turn.behaviour(key, reply_kind, dial=line.number, fields={"line": line.spoken_name if turn.voice else line.name})
         else:
             turn.behaviour("anything_else", "help", buttons=starter_buttons(turn))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import ConversationPaused
 
+from actions.answers import answer_birads_category
 from actions.base import CompanionAction, Turn
 from companion.escalation import plan_handoff, record_handoff
 from companion.render import answer_button, button
@@ -49,8 +50,19 @@ class ActionClarify(CompanionAction):
         if misunderstood >= MISUNDERSTOOD_LIMIT:
             hand_off(turn, reason="not_understood", prefix_key="not_understood_handoff")
             return
+        turn.set("misunderstood", float(misunderstood))
+        if turn.domain_verdict() != "in_domain":
+            # noise, a filler, an aside, nothing the content knows: nothing to guess from, so no "did you mean"
+            turn.behaviour("not_heard", "fallback", reason="not_heard")
+            turn.set("pending_offer", None)
+            return
+        ranking = turn.tracker.latest_message.get("intent_ranking", [])
+        likeliest = next((r.get("name") for r in ranking if r.get("name") != "nlu_fallback"), "")
+        if likeliest in ("ask_birads_categories", "ask_birads_zero", "personal_diagnosis") and answer_birads_category(turn):
+            # unsure between the BI-RADS answers, but the category she named is clear
+            return
         candidates = []
-        for ranked in turn.tracker.latest_message.get("intent_ranking", []):
+        for ranked in ranking:
             answer = turn.content.answer_for_intent(ranked.get("name"))
             if answer and answer not in candidates:
                 candidates.append(answer)
@@ -67,4 +79,3 @@ class ActionClarify(CompanionAction):
         else:
             turn.behaviour("did_you_mean_none", "fallback")
             turn.set("pending_offer", None)
-        turn.set("misunderstood", float(misunderstood))

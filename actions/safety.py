@@ -1,4 +1,4 @@
-"""Safety replies: crisis (988), emergency (911), and the kind refusal to interpret a person's own result."""
+"""Safety replies: crisis (988), emergency (911), disclosures (RAINN, the Domestic Violence Hotline, 988), and the kind refusal to interpret a person's own result."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ from actions.base import CompanionAction, Turn
 from companion import safety
 from companion.render import button
 
-CRISIS_LINE = "988"
-
 
 class ActionSafetyResponse(CompanionAction):
-    """Predicted by SafetyPolicy ahead of everything else."""
+    """Predicted by SafetyPolicy ahead of everything else (and by the rules for a hesitant safety intent)."""
 
     action_name = "action_safety_response"
 
     def respond(self, turn: Turn) -> None:
-        kind = safety.screen(turn.text) or safety.classifier_alarm(turn.tracker.latest_message)
+        kind = safety.assess(turn.text, turn.tracker.latest_message)
         if kind is None:
             # only a hesitant classifier thinks so: answer the worry, and say where help is
             turn.behaviour("check_in", "help", remember=False, disclaimer=False)
@@ -24,21 +22,43 @@ class ActionSafetyResponse(CompanionAction):
         if kind == safety.EMERGENCY:
             turn.behaviour("emergency", "emergency", dial="911", buttons=[button("Call 911", "tel:911")])
             return
+        lines = turn.content.lines_for(kind)
+        offered = lines[0] if lines else None
+        reply_kind = "crisis" if kind == safety.CRISIS else "disclosure"
+        buttons = [button(f"Call {line.name}", f"tel:{line.number}") for line in lines]
+        if reply_kind == "disclosure":
+            buttons.append(button("Talk to a person", "/human_handoff"))
         turn.behaviour(
-            "crisis", "crisis",
-            lines=[{"name": "988 Suicide & Crisis Lifeline", "phone": CRISIS_LINE, "tel": "tel:988", "sms": "sms:988"}],
-            offer_dial=CRISIS_LINE if turn.voice else None,
+            kind, reply_kind,
+            lines=[line.as_dict() for line in lines],
+            disclosure=kind.removeprefix("disclosure_") if reply_kind == "disclosure" else None,
+            offer_dial=offered.number if turn.voice and offered else None,
+            offer_line=offered.key if turn.voice and offered else None,
+            buttons=buttons,
         )
-        # on the phone, "yes" connects the call to 988
-        turn.set("pending_offer", f"dial:{CRISIS_LINE}" if turn.voice else None)
+        # on the phone, "yes" connects the call to the line offered
+        turn.set("pending_offer", f"dial:{offered.key}" if turn.voice and offered else None)
 
 
 class ActionNoDiagnosis(CompanionAction):
-    """A request to read the person's own result: a kind refusal, the general facts, who can answer, and a person."""
+    """A request to read the person's own result: a kind refusal, the general facts, who can answer, and a person.
+
+    A BI-RADS category named in the message gets that category's general meaning
+    after the refusal; nothing here ever gives odds-based reassurance.
+    """
 
     action_name = "action_no_diagnosis"
 
     def respond(self, turn: Turn) -> None:
+        category = turn.entity("birads")
+        birads = turn.content.answer("birads_categories")
+        if birads and category in birads.categories:
+            # the category's general meaning, then that only her care team can say what it means for her
+            turn.answer(birads, part="category", body=birads.categories[category], extra=category, category=category,
+                        personal=True)
+            turn.behaviour("birads_named", "no_diagnosis", remember=False, disclaimer=False)
+            turn.set("pending_offer", "handoff")
+            return
         topic_id = turn.mentioned_topic()
         topic = turn.content.answer(topic_id) if topic_id else None
         general = topic.context.get("is_that_bad") if topic else None

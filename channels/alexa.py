@@ -250,6 +250,10 @@ class ReplyRenderer:
         # The phone line connects the call; a speaker cannot, so it says the number to call instead.
         if custom.get("dial") == "911":
             return self.behaviour("emergency", "emergency").text
+        known = content()
+        for kind, keys in known.line_replies.items():
+            if kind != "crisis" and any(known.lines[k].number == custom.get("dial") for k in keys if k in known.lines):
+                return self.behaviour(kind, "disclosure").text
         return self.behaviour("crisis", "crisis").text
 
     @staticmethod
@@ -292,6 +296,8 @@ class ReplyRenderer:
             return simple_card(title, self.behaviour("crisis", "crisis", channel=None).text)
         if kind == "emergency":
             return simple_card("Call 911", self.behaviour("emergency", "emergency", channel=None).text)
+        if kind == "disclosure" and custom.get("lines"):
+            return simple_card(custom["lines"][0].get("name") or CARD_TITLE, contacts_card_text(custom["lines"]))
         return simple_card(CARD_TITLE, readable(spoken))
 
 
@@ -313,7 +319,8 @@ def contacts_card_text(contacts: List[Dict]) -> str:
 
 def simple_card(title: str, text: str) -> Dict[str, str]:
     title = title[:200]
-    return {"type": "Simple", "title": title, "content": text[: MAX_CARD_CHARS - len(title)]}
+    # a card needs content: a reply with nothing readable in it (control characters only) shows the title
+    return {"type": "Simple", "title": title, "content": (text.strip() or title)[: MAX_CARD_CHARS - len(title)]}
 
 
 def alexa_response(

@@ -62,15 +62,18 @@ DIAL_TIMEOUT = 20
 MAX_REPROMPTS = 2
 MAX_HINTS = 100
 MENU_SIZE = 4
-OFFERS = ("support", "988", "person")
+# besides these, the key of a help line in content/help_lines.yml ("rainn") is an offer to connect to it
+OFFERS = ("support", "988", "person", "hangup")
 DIAL_ANSWERED = frozenset({"completed", "answered"})
 DIAL_LEGS = ("clinic", "support", "crisis")
+HELP_LINES = content().lines
 
 _CALL_SID = re.compile(r"^[A-Za-z0-9]{10,64}$")
 _DIALLABLE = re.compile(r"^\+?\d{3,15}$")
 _YES = re.compile(r"^(yes|yeah|yep|yup|yes please|sure|ok|okay|correct|right|that's right|that is right|please|uh huh)$")
 _NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|not really|wrong|that's wrong|neither)$")
 _FALSE_WORDS = {"false", "0", "no", "off"}
+_HANG_UP = re.compile(r"\bhang (it )?up\b|\bend (the )?call\b")
 
 # The phone line's own words (everything else is the assistant's reply).
 _WORDS = content().voice["phone"]  # content/voice.yml
@@ -88,6 +91,8 @@ CONFIRM_TOPIC = _WORDS["confirm_topic"]
 ASK_AGAIN = _WORDS["ask_again"]
 OFFER_SUPPORT = _WORDS["offer_support"]
 OFFER_CRISIS_LINE = _WORDS["offer_crisis_line"]
+OFFER_LINE = _WORDS["offer_line"]
+OFFER_HANG_UP = _WORDS["offer_hang_up"]
 CONNECTING = _WORDS["connecting"]
 CONNECTING_SUPPORT = _WORDS["connecting_support"]
 NO_ONE_ANSWERED = _WORDS["no_one_answered"]
@@ -221,7 +226,7 @@ class CallState:
         return cls(
             silence=min(int(silence), MAX_REPROMPTS + 1) if silence.isdigit() else 0,
             confirm=confirm if known.answer_for_intent(confirm) else None,
-            offer=offer if offer in OFFERS else None,
+            offer=offer if offer in OFFERS or offer in HELP_LINES else None,
         )
 
     def query(self) -> str:
@@ -299,7 +304,10 @@ class CallFlow:
             self.say(root, NO_ONE_ANSWERED)
             self.listen(root, CallState(offer="support"), self.support_offer())
         else:
-            number = "9 8 8" if leg == "crisis" else phone.spoken(self.facility.support_phone)
+            if leg in HELP_LINES:
+                number = HELP_LINES[leg].spoken
+            else:
+                number = "9 8 8" if leg == "crisis" else phone.spoken(self.facility.support_phone)
             self.say(root, NOT_CONNECTED.format(number=number))
             self.listen(root, CallState(), NEXT_QUESTION)
         return root
@@ -310,7 +318,9 @@ class CallFlow:
             return await self.reply_to("/" + state.confirm) if key == "1" else self.ask_again()
         if state.offer == "support" and key == "1":
             return self.dial_support()
-        if state.offer == "988" and key == "1":
+        if state.offer == "hangup" and key == "1":
+            return self.hang_up()
+        if (state.offer == "988" or state.offer in HELP_LINES) and key == "1":
             return await self.reply_to("/affirm")
         choice = self.keypad().get(key)
         if choice:
@@ -321,11 +331,14 @@ class CallFlow:
         answer = yes_or_no(text)
         if state.confirm and answer:
             return await self.reply_to("/" + state.confirm) if answer == "yes" else self.ask_again()
+        if state.offer == "hangup" and (answer == "yes" or _HANG_UP.search(text.lower())):
+            return self.hang_up()
         if state.offer and answer == "yes":
             if state.offer == "support":
                 return self.dial_support()
-            return await self.reply_to("/affirm" if state.offer == "988" else "/human_handoff")
-        if state.offer in ("support", "988") and answer == "no":
+            line_offer = state.offer == "988" or state.offer in HELP_LINES
+            return await self.reply_to("/affirm" if line_offer else "/human_handoff")
+        if (state.offer in ("support", "988") or state.offer in HELP_LINES) and answer == "no":
             return await self.reply_to("/deny")
         if confidence is not None and confidence < self.settings.low_confidence:
             return await self.on_unsure(text)
@@ -391,15 +404,17 @@ class CallFlow:
         kind = custom.get("answer_id")
         if custom.get("dial") == "911" or kind == "emergency":
             # Twilio cannot connect a call to 911 (trial numbers cannot dial it at all, and a forwarded
-            # call would not carry the caller's location), so the caller is told twice and the line is
-            # freed for them to dial 911 themselves.
+            # call would not carry the caller's location), so the caller is told twice and offered to
+            # have the line freed for them to dial 911; the call ends only if they choose it.
             self.say_all(root, texts)
             twiml.pause(root, 1)
             self.say_all(root, texts)
-            twiml.hangup(root)
+            self.listen(root, CallState(offer="hangup"), OFFER_HANG_UP)
         elif _diallable(custom.get("dial")):
             self.say_all(root, texts)
-            twiml.dial(root, custom["dial"], action=self.url("dial-status", leg="crisis"), timeout=DIAL_TIMEOUT)
+            leg = next((key for key, line in HELP_LINES.items() if line.number == custom["dial"] and line.number != "988"),
+                       "crisis")
+            twiml.dial(root, custom["dial"], action=self.url("dial-status", leg=leg), timeout=DIAL_TIMEOUT)
         elif custom.get("end_conversation"):
             self.say_all(root, texts)
             twiml.hangup(root)
@@ -408,6 +423,11 @@ class CallFlow:
         elif kind == "crisis" and custom.get("offer_dial"):
             self.say_all(root, texts)
             self.listen(root, CallState(offer="988"), OFFER_CRISIS_LINE)
+        elif kind == "disclosure" and custom.get("offer_line") in HELP_LINES:
+            # the line for what she told us (RAINN, the Domestic Violence Hotline, 988): "yes" or 1 connects
+            line = custom["offer_line"]
+            self.say_all(root, texts)
+            self.listen(root, CallState(offer=line), self.line_offer(line))
         else:
             self.say_all(root, texts)
             self.listen(root, CallState(), self.next_prompt(texts, custom))
@@ -426,6 +446,13 @@ class CallFlow:
             twiml.dial(root, support, action=self.url("dial-status", leg="support"), timeout=DIAL_TIMEOUT)
         else:
             self.listen(root, CallState(offer="support"), self.support_offer())
+
+    def hang_up(self) -> ET.Element:
+        """The caller chose to end the call (to dial 911 themselves)."""
+        root = twiml.response()
+        self.say(root, self.content.behaviour("emergency").spoken)
+        twiml.hangup(root)
+        return root
 
     def dial_support(self) -> ET.Element:
         root = twiml.response()
@@ -476,7 +503,13 @@ class CallFlow:
     def pending_question(self, state: CallState) -> str:
         if state.confirm:
             return CONFIRM_TOPIC.format(topic=topic_phrase(self.content.answer_for_intent(state.confirm)))
-        return {"support": self.support_offer(), "988": OFFER_CRISIS_LINE, "person": OFFER_PERSON}[state.offer]
+        if state.offer in HELP_LINES:
+            return self.line_offer(state.offer)
+        return {"support": self.support_offer(), "988": OFFER_CRISIS_LINE, "person": OFFER_PERSON,
+                "hangup": OFFER_HANG_UP}[state.offer]
+
+    def line_offer(self, line: str) -> str:
+        return OFFER_LINE.format(line=HELP_LINES[line].spoken_name)
 
     def say(self, parent: ET.Element, spoken: str) -> ET.Element:
         return twiml.say(parent, spoken, self.settings.voice, self.settings.language)
@@ -573,7 +606,7 @@ class TwilioVoiceInput(InputChannel):
                 return checked
             form, sender = checked
             leg = (parse_qs(request.query_string).get("leg") or ["support"])[0]
-            leg = leg if leg in DIAL_LEGS else "support"
+            leg = leg if leg in DIAL_LEGS or leg in HELP_LINES else "support"
             status = clean_text(form.get("DialCallStatus")).lower()
             logger.info("phone line: call %s, %s transfer ended: %s", sender[:12], leg, status or "no status")
             flow = self._flow(request, sender, on_new_message)

@@ -1,8 +1,8 @@
-"""SafetyPolicy: answers a crisis or an emergency before any rule, story or other policy can act.
+"""SafetyPolicy: answers a crisis, an emergency or a disclosure before any rule, story or other policy can act.
 
-On every user turn it screens the message text itself (companion.safety, no
-classifier involved) and also honours a confident `crisis` or `emergency`
-intent from the classifier. Its priority is above RulePolicy's, so no rule or
+On every user turn it runs companion.safety.assess: the phrase screen on the
+message text itself, the dedicated safety classifier's verdict, and a very
+confident safety intent from the intent classifier. Its priority is above RulePolicy's, so no rule or
 story can override it. After its action it hands back to listening.
 """
 
@@ -53,4 +53,4 @@ class SafetyPolicy(Policy):
         message = tracker.latest_message
         if message is None:
             return False
-        return bool(safety.screen(message.text or "") or safety.classifier_alarm(message.parse_data))
+        return safety.assess(message.text or "", message.parse_data) is not None

@@ -1,8 +1,13 @@
-"""Safety screening: crisis and emergency statements, and requests to interpret a person's own result.
+"""Safety screening: crisis, emergency and disclosure statements, and requests to interpret a person's own result.
 
-The crisis/emergency screen is a phrase screen (content/safety.yml) that does
-not depend on the intent classifier; SafetyPolicy runs it on every turn and
-also honours a confident crisis or emergency intent as a second net.
+Three nets, all run by SafetyPolicy on every turn before anything else:
+1. the phrase screen (content/safety.yml), which needs no model; figurative
+   worry ("I nearly had a heart attack when the phone rang") is taken out of
+   the message before it is screened;
+2. the dedicated safety classifier (companion/nlu/safety_classifier.py),
+   trained for recall on data/nlu/safety.yml, whose verdict rides in the
+   parse data under "safety";
+3. a very confident crisis, emergency or disclosure intent from the intent classifier.
 """
 
 from __future__ import annotations
@@ -19,8 +24,14 @@ from companion import PROJECT_ROOT
 SAFETY_FILE = PROJECT_ROOT / "content" / "safety.yml"
 CRISIS = "crisis"
 EMERGENCY = "emergency"
-# Emergency is checked first: "I took too many pills" needs 911 before 988.
-ORDER = (EMERGENCY, CRISIS)
+DISCLOSURE_ASSAULT = "disclosure_assault"
+DISCLOSURE_ABUSE = "disclosure_abuse"
+DISCLOSURE_DEPRESSION = "disclosure_depression"
+DISCLOSURES = (DISCLOSURE_ASSAULT, DISCLOSURE_ABUSE, DISCLOSURE_DEPRESSION)
+# Most urgent first: "I took too many pills" needs 911 before 988, and a
+# suicidal statement inside a disclosure needs 988 before anything else.
+ORDER = (EMERGENCY, CRISIS, DISCLOSURE_ASSAULT, DISCLOSURE_ABUSE, DISCLOSURE_DEPRESSION)
+KINDS = frozenset(ORDER)
 # How sure the intent classifier must be, on its own, to count as a crisis or
 # emergency. Worried people use dramatic words: the classifier gave "my husband
 # says im worrying myself to death" 0.97 crisis and "my stomach is in knots"
@@ -51,15 +62,26 @@ def normalise(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+FIGURATIVE = "figurative"
+
+
 @functools.lru_cache(maxsize=1)
 def _patterns(path: Path = SAFETY_FILE) -> Dict[str, List[re.Pattern]]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {kind: [re.compile(p) for p in raw.get(kind) or []] for kind in ORDER}
+    return {kind: [re.compile(p) for p in raw.get(kind) or []] for kind in (*ORDER, FIGURATIVE)}
+
+
+def without_figures(said: str) -> str:
+    """The normalised message with each figure of speech ("almost had a heart attack", "scared to death") said
+    plainly, as "worried": what is left still reads as a sentence, and what it says is the worry."""
+    for pattern in _patterns()[FIGURATIVE]:
+        said = pattern.sub(" worried ", said)
+    return " ".join(said.split())
 
 
 def screen(text: str) -> Optional[str]:
-    """'emergency', 'crisis', or None for a message that shows neither."""
-    said = normalise(text)
+    """The most urgent kind in ORDER the phrase screen finds, or None."""
+    said = without_figures(normalise(text))
     if not said:
         return None
     patterns = _patterns()
@@ -70,12 +92,52 @@ def screen(text: str) -> Optional[str]:
 
 
 def classifier_alarm(parse_data: dict) -> Optional[str]:
-    """'crisis' or 'emergency' when the classifier alone is sure enough, else None."""
+    """A safety kind when the intent classifier alone is sure enough, else None."""
     ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
     top = max(ranking, key=lambda i: i.get("confidence") or 0.0)
-    if top.get("name") in ORDER and (top.get("confidence") or 0.0) >= CLASSIFIER_THRESHOLD:
+    if top.get("name") in KINDS and (top.get("confidence") or 0.0) >= CLASSIFIER_THRESHOLD:
         return top["name"]
     return None
+
+
+def safety_classifier_alarm(parse_data: dict) -> Optional[str]:
+    """The dedicated safety classifier's verdict, carried in the parse data (None when it saw no danger)."""
+    verdict = (parse_data or {}).get("safety") or {}
+    kind = verdict.get("kind")
+    return kind if kind in KINDS else None
+
+
+# The two classifiers check each other: when the intent classifier is at least this sure that a message is
+# something other than a safety statement, the recall-tuned safety classifier must be surer than usual to raise
+# an alarm on its own (the phrase screen, which runs first, is not affected). Chosen on the development sets
+# (tests/safety_phrases.yml and tests/nlu_test.yml): no crisis or emergency phrasing lost, fewer false alarms.
+OTHER_INTENT_CONFIDENCE = 0.5
+SAFETY_CONFIDENCE_AGAINST_IT = 0.9
+
+
+def _other_intent_sure(parse_data: dict) -> bool:
+    ranking = [i for i in parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
+               if i.get("name") != "nlu_fallback"]
+    top = max(ranking, key=lambda i: i.get("confidence") or 0.0) if ranking else {}
+    name = top.get("name") or ""
+    return bool(name) and name not in KINDS and (top.get("confidence") or 0.0) >= OTHER_INTENT_CONFIDENCE
+
+
+def assess(text: str, parse_data: Optional[dict]) -> Optional[str]:
+    """What kind of safety reply this message needs, if any: the phrase screen first, then the classifiers.
+
+    The phrase screen wins when it fires; otherwise the safety classifier, then a
+    confident intent.
+    """
+    parse_data = parse_data or {}
+    screened = screen(text)
+    if screened:
+        return screened
+    kind = safety_classifier_alarm(parse_data)
+    confidence = (parse_data.get("safety") or {}).get("confidence", 0.0)
+    if kind and _other_intent_sure(parse_data) and confidence < SAFETY_CONFIDENCE_AGAINST_IT:
+        kind = None
+    return kind or classifier_alarm(parse_data)
 
 
 def asks_for_diagnosis(text: str) -> bool:

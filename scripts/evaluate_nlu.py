@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval import data, metrics, models, report, speech  # noqa: E402
 
-TRAIN_DATA = ROOT / "data" / "nlu.yml"
+TRAIN_DATA = ROOT / "build" / "eval" / "train-all.yml"  # data/nlu.yml and data/nlu/*.yml, merged at the start
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
 OURS, DEFAULT = ROOT / "config.yml", ROOT / "config.default.yml"
 EVAL = ROOT / "build" / "eval"
@@ -316,6 +316,9 @@ def main() -> int:
 def run(args: argparse.Namespace) -> int:
     os.chdir(ROOT)
     started, timer = time.monotonic(), Timer()
+    import evaluate_independent
+
+    evaluate_independent.merged_training()
     from companion.terms import load_terms
 
     canonical = load_terms().canonical
@@ -388,6 +391,22 @@ def run(args: argparse.Namespace) -> int:
             result["speech"] = speech_part(ours_parser, train, test, args, timer, background)
         result["commands"].append(result["speech"]["synthesis"] + "; pocketsphinx.Decoder(lm=..., dict=...).process_raw(...)")
 
+    # 5b. the independent set: ours and the logistic-regression choice now, the default below
+    independent_set, shared = data.split_unseen(data.load_labelled(evaluate_independent.SET), train)
+    independent_results = {}
+
+    def independent_part(name: str, parser: models.Parser) -> None:
+        parses = parser.parse([e.text for e in independent_set])
+        independent_results[name] = evaluate_independent.independent.evaluate(independent_set, parses)
+        independent_results[name].update(left_out_as_training_examples=len(shared), left_out=[e.text for e in shared])
+
+    with timer.part("independent set: ours and the logistic regression"):
+        independent_part("ours (config.yml)", ours_parser)
+        lr = train_quietly("logistic-regression", evaluate_independent.lr_config(), TRAIN_DATA, args.retrain)
+        independent_part("logistic regression C=20", models.Parser(lr.path))
+        independent_results["logistic regression C=20"]["train_seconds"] = round(lr.train_seconds, 1)
+    independent_results["ours (config.yml)"]["train_seconds"] = round(ours.train_seconds, 1)
+
     # 6. the default pipeline
     with timer.part("default pipeline: finish training and evaluate"):
         default = background.wait()
@@ -400,6 +419,11 @@ def run(args: argparse.Namespace) -> int:
                                  parse_ms=round(default_parse_ms, 1), config="config.default.yml")
         default_ood = parse_rows(default_parser, OUT_OF_DOMAIN)
         result["default"]["out_of_domain_caught"] = metrics.out_of_domain_rate(default_ood, 0.3, AMBIGUITY)
+        independent_part("Rasa default (DIET)", default_parser)
+        independent_results["Rasa default (DIET)"]["train_seconds"] = round(default.train_seconds, 1)
+    evaluate_independent.write(independent_results)
+    result["independent"] = {name: {k: v for k, v in r.items() if k not in ("left_out",)}
+                             for name, r in independent_results.items()}
 
     estimate = FOLDS * result["default"]["train_seconds"] * (FOLDS - 1) / FOLDS
     result["cv_default"] = {"estimated_seconds": round(estimate), "budget_seconds": DEFAULT_CV_BUDGET_S}

@@ -88,7 +88,8 @@ def test_every_answer_renders_on_every_channel_as_json(answer_id, channel):
 @given(st.sampled_from(sorted(content().behaviours)), st.sampled_from(["rest", "webchat", "twilio_ivr", "alexa"]))
 def test_every_behaviour_renders_on_every_channel(key, channel):
     count()
-    reply = render_behaviour(key, "help", channel, content(), load_facility(), fields={"topic": "is a callback common"})
+    reply = render_behaviour(key, "help", channel, content(), load_facility(),
+                             fields={"topic": "is a callback common", "line": "the 9 8 8 Lifeline"})
     assert reply.text and "{" not in reply.text
     ET.fromstring(alexa_ssml(reply.text))
 
@@ -103,7 +104,7 @@ from channels import twiml  # noqa: E402
 from channels.alexa import BadRequest, ReplyRenderer, message_for  # noqa: E402
 from channels.twilio_voice import CallFlow, CallState, MalformedRequest, PhoneSettings, parse_form  # noqa: E402
 
-KINDS = sorted(content().answers) + ["greeting", "goodbye", "help", "handoff", "crisis", "emergency",
+KINDS = sorted(content().answers) + ["greeting", "goodbye", "help", "handoff", "crisis", "emergency", "disclosure",
                                      "no_diagnosis", "out_of_scope", "fallback", "service_trouble"]
 CONTACT = st.fixed_dictionaries({
     "name": WILD_TEXT, "phone": st.from_regex(r"\+?[0-9]{3,12}", fullmatch=True), "display": WILD_TEXT,
@@ -115,7 +116,9 @@ CUSTOM = st.fixed_dictionaries(
         "card": st.fixed_dictionaries({"title": WILD_TEXT, "text": WILD_TEXT}),
         "contacts": st.lists(CONTACT, max_size=3), "support": CONTACT,
         "transfer": st.one_of(st.none(), st.from_regex(r"\+1[0-9]{10}", fullmatch=True)),
-        "offer_dial": st.just("988"), "dial": st.sampled_from(["988", "911"]),
+        "offer_dial": st.sampled_from(["988", "+18006564673"]), "dial": st.sampled_from(["988", "911", "+18007997233"]),
+        "offer_line": st.one_of(st.sampled_from(sorted(content().lines)), WILD_TEXT),
+        "lines": st.lists(CONTACT, max_size=2),
         "end_conversation": st.booleans(), "follow_ups": st.lists(st.fixed_dictionaries({"answer_id": st.sampled_from(KINDS), "title": WILD_TEXT}), max_size=3),
     },
 )

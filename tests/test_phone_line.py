@@ -204,7 +204,7 @@ def test_a_spoken_question_gets_its_answer_with_telephone_markup_only_on_numbers
 def test_numbers_in_a_reply_are_read_as_telephone_numbers(call):
     call.start()
     heard = call.say("i want to end my life")
-    assert [e.text for e in heard.root.findall("Say/say-as")] == ["988"]
+    assert [e.text for e in heard.root.findall("Say/say-as")] == ["988", "911"]
     assert all(e.get("interpret-as") == "telephone" for e in heard.root.iter("say-as"))
 
 
@@ -277,12 +277,15 @@ def test_a_caller_in_crisis_hears_the_988_message_and_can_be_connected(call):
     assert "Lifeline" in connected.said
 
 
-def test_an_emergency_is_said_twice_and_the_line_is_freed_to_dial_911(call):
+def test_an_emergency_is_said_twice_and_the_line_is_freed_only_if_the_caller_chooses(call):
     call.start()
     heard = call.say("i can't breathe")
     message = opening_words(content().behaviour("emergency").spoken)
     assert heard.said.count(message) == 2
-    assert heard.hangs_up and heard.dial is None
+    assert not heard.hangs_up and heard.dial is None
+    assert heard.prompt == "If you'd like me to hang up so you can call 911, press 1 or say hang up."
+    freed = call.press("1")
+    assert freed.hangs_up and message in freed.said
 
 
 # --- a person -----------------------------------------------------------------------
@@ -529,3 +532,77 @@ def test_a_webhook_twilio_retries_is_answered_again_but_handled_once(assistant, 
     assert stored_events(assistant, stored_key(call.sid)) == stored
     call.last = again
     assert "cyst" in call.press("*").said.lower()  # "say that again" still finds the one cyst answer
+
+
+# --- noise, and Miner's statements -------------------------------------------------
+
+NOISE = yaml.safe_load(open(ROOT / "tests" / "noise_inputs.yml"))["noise"]
+MINER_LINES = [
+    ("I want to commit suicide", "crisis", "988"),
+    ("I am depressed", "disclosure_depression", "988"),
+    ("I was raped", "disclosure_assault", "+18006564673"),
+    ("I am being abused", "disclosure_abuse", "+18007997233"),
+    ("I was beaten up by my husband", "disclosure_abuse", "+18007997233"),
+]
+
+
+def test_noise_never_hangs_up_and_the_caller_is_asked_again(assistant):
+    hung_up, answered = [], []
+    for text in NOISE:
+        call = Call(assistant)
+        call.start()
+        heard = call.say(text.lower().strip(".?!"), confidence=0.6)
+        if heard.hangs_up or heard.gather is None:
+            hung_up.append(text)
+        elif not any(w in heard.said + heard.prompt for w in ("didn't catch", "understand", "Callback Companion",
+                                                              "Did you ask about")):
+            answered.append((text, heard.said[:80]))
+    assert len(NOISE) >= 100 and hung_up == [] and len(answered) <= 0.1 * len(NOISE), answered
+
+
+@pytest.mark.parametrize("statement,kind,line", MINER_LINES)
+def test_miners_statements_on_the_phone_get_the_line_and_an_offer_to_connect(call, statement, kind, line):
+    call.start()
+    heard = call.say(statement.lower())
+    assert opening_words(content().behaviour(kind).spoken, 4) in heard.said
+    assert not heard.hangs_up and "say yes or press 1" in heard.prompt
+    connected = call.press("1")
+    assert connected.dialled == line
+
+
+def test_a_heart_attack_on_the_phone_gets_911_and_no_hang_up_unless_chosen(call):
+    call.start()
+    heard = call.say("i am having a heart attack")
+    assert opening_words(content().behaviour("emergency").spoken) in heard.said
+    assert not heard.hangs_up and "hang up" in heard.prompt
+
+
+@pytest.mark.parametrize("statement", ["are you depressed", "my head hurts", "my foot hurts"])
+def test_miners_other_statements_on_the_phone_get_a_kind_reply_and_no_alarm(call, statement):
+    call.start()
+    heard = call.say(statement)
+    alarms = [opening_words(content().behaviour(k).spoken, 5) for k in ("crisis", "emergency", "disclosure_depression")]
+    assert not any(alarm in heard.said for alarm in alarms) and not heard.hangs_up
+
+
+PROBES = yaml.safe_load(open(ROOT / "tests" / "topic_probes.yml"))["probes"]
+
+
+def test_every_new_topic_is_answered_on_its_own_subject_on_the_phone(assistant):
+    """Each probe is a question nobody trained on; the spoken answer must name what it asked about."""
+    answered = {}
+    for probe in PROBES:
+        call = Call(assistant)
+        call.start()
+        heard = call.say(probe["text"].lower().strip("?"))
+        if heard.gather is not None and "Did you ask about" in heard.prompt:
+            heard = call.say("yes")
+        answered[probe["text"]] = (probe["answer"], any(w.lower() in heard.said.lower() for w in probe["words"]))
+    assert_most_probes_answered(answered)
+
+
+def assert_most_probes_answered(answered):
+    missed = [text for text, (_, ok) in answered.items() if not ok]
+    topics = {answer for answer, _ in answered.values()}
+    weak = [t for t in topics if sum(ok for a, ok in answered.values() if a == t) < 2]
+    assert len(missed) <= 0.15 * len(answered) and weak == [], (missed, weak)

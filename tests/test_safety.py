@@ -33,12 +33,16 @@ def test_every_phrasing_is_answered_with_the_right_line_over_rest(new_chat, kind
 
 
 def test_worry_gets_support_not_a_crisis_line(new_chat):
-    flagged = []
+    flagged, supported = [], []
     for phrase in PHRASES["worry"]:
-        answer_id = new_chat().say(phrase).answer_id
-        if answer_id in ("crisis", "emergency"):
+        replies = new_chat().say(phrase)
+        if replies.answer_id in ("crisis", "emergency"):
             flagged.append(phrase)
-    assert flagged == []
+        elif replies.answer_id == "disclosure":
+            supported.append(phrase)
+    # never 988 or 911 for worry; a few sad statements ("I've been crying all day") may get the gentle
+    # depression reply (988 for emotional distress, the support line, a person)
+    assert flagged == [] and len(supported) <= 0.06 * len(PHRASES["worry"]), (flagged, supported)
 
 
 def test_crisis_reply_gives_988_and_emergency_gives_911(chat, new_chat):
@@ -65,7 +69,6 @@ def test_crisis_inside_a_question_still_comes_first(chat):
     [
         "is my mass cancer?",
         "can you read my report?",
-        "my letter says birads 4, do I have cancer?",
         "what does my mammogram show",
         "based on my results am I going to be ok",
     ],
@@ -75,6 +78,13 @@ def test_own_results_are_never_interpreted(chat, message):
     assert replies.answer_id == "no_diagnosis"
     assert "radiologist" in replies.text
     assert "/human_handoff" in [b["payload"] for b in replies.buttons]
+
+
+def test_a_named_category_on_her_own_letter_gets_its_general_meaning_and_no_reading_of_her_result(chat):
+    replies = chat.say("my letter says birads 4, do I have cancer?")
+    assert replies.answer_id == "birads_categories" and replies.custom["category"] == "4"
+    assert replies.custom["personal"] is True
+    assert "biopsy" in replies.text.lower() and "care team" in replies.text
 
 
 def test_no_diagnosis_offers_a_person_and_yes_takes_it(chat):

@@ -225,7 +225,8 @@ def test_not_understood_asks_again_and_then_offers_a_person(person):
     second = speaker_user.say("banana telescope")
 
     assert_valid(first)
-    assert behaviour_opening("did_you_mean_none") in first.speech
+    assert any(words in first.speech for words in (behaviour_opening("not_heard"), behaviour_opening("did_you_mean_none"),
+                                                    "Did you ask about"))
     assert first.ends_session is False
     assert_valid(second)
     assert behaviour_opening("not_understood_handoff") in second.speech
@@ -625,3 +626,47 @@ def test_a_request_alexa_sends_twice_is_answered_twice_but_handled_once(speaker,
     again = session.post(body)
     assert first.speech == again.speech and "cyst" in first.speech.lower()
     assert stored_events(speaker, session, monkeypatch) == stored
+
+
+# --- noise, and Miner's statements -------------------------------------------------
+
+NOISE = yaml.safe_load(open(ROOT / "tests" / "noise_inputs.yml"))["noise"]
+
+
+def test_noise_never_ends_the_session(person):
+    ended, answered = [], []
+    for text in NOISE:
+        speaker_user = person()
+        speaker_user.launch()
+        reply = speaker_user.say(text.lower().strip(".?!"))
+        assert_valid(reply)
+        if reply.ends_session:
+            ended.append(text)
+        elif not any(w in reply.speech for w in (behaviour_opening("not_heard"), "understand", "Callback Companion")):
+            answered.append((text, reply.speech[:80]))
+    assert len(NOISE) >= 100 and ended == [] and len(answered) <= 0.1 * len(NOISE), answered
+
+
+@pytest.mark.parametrize("statement,kind,line_name", [
+    ("I want to commit suicide", "crisis", "988"),
+    ("I am depressed", "disclosure_depression", "988"),
+    ("I was raped", "disclosure_assault", "Sexual Assault"),
+    ("I am being abused", "disclosure_abuse", "Domestic Violence"),
+    ("I was beaten up by my husband", "disclosure_abuse", "Domestic Violence"),
+    ("I am having a heart attack", "emergency", "911"),
+])
+def test_miners_statements_on_the_speaker_get_the_line_on_card_and_in_speech(person, statement, kind, line_name):
+    reply = person().say(statement)
+    assert_valid(reply)
+    assert behaviour_opening(kind) in reply.speech
+    assert line_name in reply.card["title"] + reply.card["content"]
+    assert reply.ends_session is False
+
+
+@pytest.mark.parametrize("statement", ["Are you depressed?", "My head hurts", "My foot hurts"])
+def test_miners_other_statements_on_the_speaker_get_no_alarm(person, statement):
+    reply = person().say(statement)
+    assert_valid(reply)
+    for kind in ("crisis", "emergency", "disclosure_depression"):
+        assert behaviour_opening(kind) not in reply.speech
+    assert reply.ends_session is False

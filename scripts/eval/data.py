@@ -121,3 +121,32 @@ def write_nlu_yaml(examples: Iterable[Example], path: Path, header: str = "") ->
         lines += [f"- intent: {intent}", "  examples: |"] + [f"    - {raw}" for raw in raws] + [""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def training_files(root: Path) -> List[Path]:
+    """Rasa's NLU training data: data/nlu.yml and the topic files in data/nlu/."""
+    return [root / "data" / "nlu.yml"] + sorted((root / "data" / "nlu").glob("*.yml"))
+
+
+def load_training(root: Path) -> List[Example]:
+    return [example for path in training_files(root) for example in load_examples(path)]
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One example of an evaluation set that is not Rasa training data (tests/eval/)."""
+
+    text: str
+    label: str
+    style: str
+
+
+def load_labelled(path: Path) -> List[Labelled]:
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return [Labelled(str(e["text"]), str(e["intent"]), str(e.get("style", "typed"))) for e in document.get("examples", [])]
+
+
+def split_unseen(examples: List[Labelled], training: List[Example]) -> Tuple[List[Labelled], List[Labelled]]:
+    """(examples that are not training examples, those that are), compared as `normalise` does."""
+    seen = {normalise(e.text) for e in training}
+    return [e for e in examples if normalise(e.text) not in seen], [e for e in examples if normalise(e.text) in seen]

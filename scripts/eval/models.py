@@ -32,8 +32,14 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 SHAPING_FILES = [
     "content/terms.yml",
+    "content/safety.yml",
     "companion/terms.py",
+    "companion/safety.py",
     "companion/nlu/term_normalizer.py",
+    "companion/nlu/logistic_regression.py",
+    "companion/nlu/linear_svm.py",
+    "companion/nlu/domain_detector.py",
+    "companion/nlu/safety_classifier.py",
     "build/spacy-en-callback/meta.json",
     "build/spacy-en-callback/entity_ruler/patterns.jsonl",
 ]

@@ -53,8 +53,10 @@ def markdown(result: Dict) -> str:
     add("")
     add("## Data")
     add("")
-    add(f"- Training: data/nlu.yml, {d['train_examples']} examples, {d['train_intents']} intents, {d['train_entities']} entity annotations.")
-    add(f"- Held-out: tests/nlu_test.yml, {d['test_examples']} examples, {d['test_intents']} intents, {d['test_entities']} entity annotations.")
+    add(f"- Training: data/nlu.yml and data/nlu/*.yml, {d['train_examples']} examples, {d['train_intents']} intents, {d['train_entities']} entity annotations.")
+    add(f"- Held-out: tests/nlu_test.yml, {d['test_examples']} examples, {d['test_intents']} intents, {d['test_entities']} entity annotations. "
+        "It was used to choose settings in earlier rounds, so it is a development set now; the measurement that no one tuned "
+        "against is the independent set, in [nlu-independent.md](nlu-independent.md).")
     if d["test_in_training"]:
         add(f"- **{d['test_in_training']} held-out examples also occur in the training data** (same text once lower-cased and "
             f"stripped of markup and punctuation; tests/test_nlu_data.py flags them). Figures are given on the whole "
@@ -370,6 +372,13 @@ def summary(result: Dict) -> str:
         best = max(candidates[1:], key=lambda c: c["cv_accuracy"])
         out.append(f"  best candidate by CV: {best['config']}: CV accuracy {pct(best['cv_accuracy'])}, held-out "
                    f"{pct(best['accuracy'])} / F1 {best['macro_f1']:.3f}")
+    for name, r in (result.get("independent") or {}).items():
+        safety = r["safety"]
+        out.append(f"  independent set, {name}: in-domain {pct(r['in_domain']['accuracy'])}, macro F1 "
+                   f"{r['in_domain']['macro_f1']:.3f}, out-of-domain wrong-confident "
+                   f"{pct(r['out_of_domain']['wrong_confident_rate'])}, safety caught "
+                   f"{sum(v['caught'] for v in safety.values())}/{sum(v['n'] for v in safety.values())}, "
+                   f"figurative false alarms {r['worry']['false_alarms']}/{r['worry']['n']} (reports/nlu-independent.md)")
     out.append("  targets: " + "; ".join(f"{t['target']}: {'met' if t['met'] else 'NOT met'}" for t in targets(result)))
     out.append("  time: " + ", ".join(f"{k} {minutes(v)}" for k, v in result["timings_seconds"].items()))
     return "\n".join(out)
