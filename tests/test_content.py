@@ -170,3 +170,16 @@ def test_chat_rendering_lists_sources_and_follow_ups():
     assert "Source" in reply.text
     payloads = {b["payload"] for b in reply.buttons}
     assert {f"/ask_{f}" for f in answer.follow_ups} <= payloads
+
+
+def test_birads_is_spoken_as_radiologists_say_it_on_both_voice_channels():
+    from xml.etree import ElementTree as ET
+
+    from companion import ssml
+
+    spoken = CONTENT.answers["birads_categories"].spoken
+    assert "BI-RADS" in spoken
+    assert '<sub alias="bye rads">BI-RADS</sub>' in ssml.alexa_ssml(spoken)
+    say = ssml.add_to_twiml_say(ET.Element("Say"), spoken)
+    subs = [e for e in say.iter("sub")]
+    assert subs and all(e.get("alias") == "bye rads" and e.text == "BI-RADS" for e in subs)
