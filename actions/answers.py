@@ -14,7 +14,7 @@ _ABOUT_HER = re.compile(r"\b(my|mine|me|for me|i have|i got)\b", re.IGNORECASE)
 
 # "Does it hurt?" and "how long does it take?" about a test: the answer on what the test is like has those details.
 EXPERIENCE_ANSWERS = {"biopsy_explained": "biopsy_experience", "breast_mri": "mri_experience"}
-FOLLOW_UP_CONTEXT = {"does_it_hurt": "hurts", "how_long": "how_long", "is_that_bad": "is_that_bad"}
+FOLLOW_UP_CONTEXT = {"does_it_hurt": "hurts", "how_long": "how_long"}
 
 
 class ActionAnswer(CompanionAction):
@@ -41,14 +41,15 @@ class ActionAnswer(CompanionAction):
         turn.answer(answer)
 
 
-def answer_birads_category(turn: Turn) -> bool:
+def answer_birads_category(turn: Turn, personal: Optional[bool] = None) -> bool:
     """A BI-RADS category named in the message: its general meaning and, when she asks about her own letter,
     that only her care team can say what it means for her. False when no known category is named."""
     birads = turn.content.answer("birads_categories")
     category = turn.entity("birads")
     if birads is None or category not in birads.categories:
         return False
-    personal = safety.asks_for_diagnosis(turn.text) or bool(_ABOUT_HER.search(turn.text))
+    if personal is None:
+        personal = safety.asks_for_diagnosis(turn.text) or bool(_ABOUT_HER.search(turn.text))
     turn.answer(birads, part="category", body=birads.categories[category], extra=category,
                 category=category, personal=personal or None)
     if personal:

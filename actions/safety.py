@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions.answers import answer_birads_category
 from actions.base import CompanionAction, Turn
 from companion import safety
 from companion.render import button
@@ -50,13 +51,8 @@ class ActionNoDiagnosis(CompanionAction):
     action_name = "action_no_diagnosis"
 
     def respond(self, turn: Turn) -> None:
-        category = turn.entity("birads")
-        birads = turn.content.answer("birads_categories")
-        if birads and category in birads.categories:
+        if answer_birads_category(turn, personal=True):
             # the category's general meaning, then that only her care team can say what it means for her
-            turn.answer(birads, part="category", body=birads.categories[category], extra=category, category=category,
-                        personal=True)
-            turn.behaviour("birads_named", "no_diagnosis", remember=False, disclaimer=False)
             turn.set("pending_offer", "handoff")
             return
         topic_id = turn.mentioned_topic()
