@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) cont
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent bench call fuzz lock clean forget replicated
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech bench call fuzz lock clean forget replicated
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -80,6 +80,10 @@ eval: setup
 # the independent set alone, ours against one other model choice (make eval includes it)
 eval-independent: setup
 	$(PY) scripts/evaluate_independent.py
+
+# the spoken chain alone: espeak-ng, PocketSphinx, our model (make eval includes it)
+eval-speech: setup system-packages
+	$(PY) scripts/evaluate_speech.py
 
 bench: setup train
 	$(PY) scripts/bench.py

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from eval import data, metrics, models, report, speech  # noqa: E402
+from eval import data, independent, metrics, models, report, speech  # noqa: E402
 
 TRAIN_DATA = ROOT / "build" / "eval" / "train-all.yml"  # data/nlu.yml and data/nlu/*.yml, merged at the start
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
@@ -50,6 +50,7 @@ THRESHOLDS = [round(0.1 + 0.05 * i, 2) for i in range(11)]  # 0.10 .. 0.60
 AMBIGUITY = 0.1  # the FallbackClassifier's ambiguity_threshold (its default; config.yml does not set it)
 DEFAULT_CV_BUDGET_S = 8 * 60
 AUGMENT_EVERY = 3  # augmentation: transcripts of every third training example of each intent
+AUGMENT_FOLDS = 3  # ... each recognised with a domain language model built without its fold
 
 # Out-of-domain texts written for this evaluation (none is a training example).
 OUT_OF_DOMAIN = [
@@ -97,13 +98,20 @@ def train_quietly(name: str, config: Path, data_file: Path, retrain: bool) -> mo
 
 
 def parse_rows(parser: models.Parser, texts: Sequence[str]) -> List[Dict]:
-    """Parse summaries in the order of `texts`; an empty text (a silent transcript) counts as a fallback."""
+    """Parse summaries in the order of `texts`; an empty text (a silent transcript) counts as a fallback.
+
+    `outcome` is what the assistant acts on: the safety assessment first, then the intent."""
     spoken = [t for t in texts if t.strip()]
     parsed = iter(parser.parse(spoken))
-    return [metrics.summarise_parse(next(parsed)) if text.strip() else
-            {"text": text, "intent": metrics.FALLBACK, "confidence": 0.0, "raw_intent": metrics.NO_INTENT,
-             "raw_confidence": 0.0, "second_confidence": 0.0, "entities": []}
-            for text in texts]
+    rows = []
+    for text in texts:
+        if text.strip():
+            parse = next(parsed)
+            rows.append({**metrics.summarise_parse(parse), "outcome": independent.outcome(text, parse)})
+        else:
+            rows.append({"text": text, "intent": metrics.FALLBACK, "confidence": 0.0, "raw_intent": metrics.NO_INTENT,
+                         "raw_confidence": 0.0, "second_confidence": 0.0, "entities": [], "outcome": metrics.FALLBACK})
+    return rows
 
 
 SAFETY_INTENTS = ("crisis", "emergency")
@@ -198,7 +206,7 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
     texts = [e.text for e in test]
     references = [data.spoken_words(t) for t in texts]
     gold = [e.intent for e in test]
-    typed_accuracy = metrics.intent_figures(gold, [r["intent"] for r in parse_rows(parser, texts)])["accuracy"]
+    typed_accuracy = metrics.intent_figures(gold, [r["outcome"] for r in parse_rows(parser, texts)])["accuracy"]
 
     def workers() -> int:
         return 1 if background.running() else args.workers
@@ -226,7 +234,7 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
         hypotheses = [heard[t] for t in texts]
         transcripts[name] = hypotheses
         rows = parse_rows(parser, hypotheses)
-        figures = metrics.intent_figures(gold, [r["intent"] for r in rows])
+        figures = metrics.intent_figures(gold, [r["outcome"] for r in rows])
         attempts.append({
             "name": name, "recogniser": description, "nlu_model": "ours",
             "wer": speech.word_error_rate(references, [h.split() for h in hypotheses]),
@@ -240,28 +248,38 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
         if name == "general":
             general_rows = rows
 
-    # augmentation: recogniser transcripts of (some) training sentences, added as training examples
+    # augmentation: recogniser transcripts of (some) training sentences, added as training examples. Each third
+    # is heard through the general model and through a domain model built without that third, so no sentence is
+    # recognised by a language model that learned it.
     by_intent: Dict[str, List[data.Example]] = {}
     for example in train:
         by_intent.setdefault(example.intent, []).append(example)
     chosen = [e for examples in by_intent.values() for e in examples[::AUGMENT_EVERY]]
     with timer.part(f"speech: recognise {len(chosen)} training sentences for augmentation (general)"):
         heard_train = recognisers[0][2].transcribe([e.text for e in chosen], workers())
+    heard_fold: Dict[str, str] = {}
+    with timer.part(f"speech: recognise {len(chosen)} training sentences for augmentation ({AUGMENT_FOLDS} domain folds)"):
+        for fold in range(AUGMENT_FOLDS):
+            held = {e.text for e in chosen[fold::AUGMENT_FOLDS]}
+            others = [data.spoken_words(e.text) for e in train if e.text not in held]
+            fold_lm = lm.closed_domain_lm(others, SPEECH / f"domain-closed-fold{fold}.arpa")
+            heard_fold.update(speech.Recogniser(f"domain-fold{fold}", fold_lm, dictionary).transcribe(sorted(held), workers()))
     extra = []
     for example in chosen:
-        transcript = heard_train[example.text].strip()
-        if transcript and data.normalise(transcript) != data.normalise(example.text):
-            extra.append(data.Example(example.intent, transcript, transcript, ()))
+        for transcript in {heard_train[example.text].strip(), heard_fold[example.text].strip()}:
+            if transcript and data.normalise(transcript) != data.normalise(example.text):
+                extra.append(data.Example(example.intent, transcript, transcript, ()))
     augmented_file = EVAL / "augmented" / "nlu-augmented.yml"
     data.write_nlu_yaml(list(train) + extra, augmented_file,
-                        "data/nlu.yml plus PocketSphinx transcripts (general LM) of every third training example")
+                        "data/nlu.yml plus PocketSphinx transcripts (general LM, and a domain LM without the "
+                        "sentence's fold) of every third training example")
     with timer.part("speech: train ours on augmented data"):
         augmented = train_quietly("ours-augmented", OURS, augmented_file, args.retrain)
     augmented_parser = models.Parser(augmented.path)
-    augmented_typed = metrics.intent_figures(gold, [r["intent"] for r in parse_rows(augmented_parser, texts)])
+    augmented_typed = metrics.intent_figures(gold, [r["outcome"] for r in parse_rows(augmented_parser, texts)])
     for name, description, _ in recognisers:
         rows = parse_rows(augmented_parser, transcripts[name])
-        figures = metrics.intent_figures(gold, [r["intent"] for r in rows])
+        figures = metrics.intent_figures(gold, [r["outcome"] for r in rows])
         base = next(a for a in attempts if a["name"] == name)
         attempts.append({
             "name": f"{name} + augmented NLU", "recogniser": description,
@@ -270,12 +288,12 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
             "accuracy_raw": metrics.intent_figures(gold, [r["raw_intent"] for r in rows])["accuracy"],
             "empty_transcripts": base["empty_transcripts"],
         })
-    examples = []
-    step = max(1, len(texts) // 10)
-    for i in range(0, len(texts), step)[:10]:
-        examples.append({"text": texts[i], "intent": gold[i], **{n: transcripts[n][i] for n, _, _ in recognisers},
-                         "predicted_general": general_rows[i]["intent"]})
+    # examples from the training sentences: the held-out questions' texts stay out of the report
+    step = max(1, len(chosen) // 10)
+    examples = [{"text": e.text, "intent": e.intent, "general": heard_train[e.text], "domain": heard_fold[e.text]}
+                for e in chosen[::step][:10]]
     return {
+        "questions": len(texts),
         "typed_accuracy": typed_accuracy,
         "typed_safety_screen": safety_screen_catches(texts, gold),
         "attempts": attempts,
@@ -388,24 +406,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"[eval] spoken robustness skipped: {', '.join(missing)} not installed (make system-packages)", flush=True)
     elif not args.no_speech:
         with timer.part("spoken robustness"):
-            result["speech"] = speech_part(ours_parser, train, test, args, timer, background)
+            spoken_test = evaluate_independent.spoken_chain_questions(train)
+            result["speech"] = speech_part(ours_parser, train, spoken_test, args, timer, background)
         result["commands"].append(result["speech"]["synthesis"] + "; pocketsphinx.Decoder(lm=..., dict=...).process_raw(...)")
 
-    # 5b. the independent set: ours and the logistic-regression choice now, the default below
-    independent_set, shared = data.split_unseen(data.load_labelled(evaluate_independent.SET), train)
-    independent_results = {}
-
-    def independent_part(name: str, parser: models.Parser) -> None:
-        parses = parser.parse([e.text for e in independent_set])
-        independent_results[name] = evaluate_independent.independent.evaluate(independent_set, parses)
-        independent_results[name].update(left_out_as_training_examples=len(shared), left_out=[e.text for e in shared])
-
-    with timer.part("independent set: ours and the logistic regression"):
-        independent_part("ours (config.yml)", ours_parser)
+    # 5b. the independent sets: ours and the logistic-regression choice now, the default below
+    independent_results: dict = {}
+    with timer.part("independent sets: ours and the logistic regression"):
+        evaluate_independent.evaluate_sets("ours (config.yml)", ours_parser, independent_results, ours.train_seconds)
         lr = train_quietly("logistic-regression", evaluate_independent.lr_config(), TRAIN_DATA, args.retrain)
-        independent_part("logistic regression C=20", models.Parser(lr.path))
-        independent_results["logistic regression C=20"]["train_seconds"] = round(lr.train_seconds, 1)
-    independent_results["ours (config.yml)"]["train_seconds"] = round(ours.train_seconds, 1)
+        evaluate_independent.evaluate_sets("logistic regression C=20", models.Parser(lr.path), independent_results,
+                                           lr.train_seconds)
+    with timer.part("independent conversations over REST"):
+        independent_results["conversations"] = evaluate_independent.play_conversations()
 
     # 6. the default pipeline
     with timer.part("default pipeline: finish training and evaluate"):
@@ -419,11 +432,11 @@ def run(args: argparse.Namespace) -> int:
                                  parse_ms=round(default_parse_ms, 1), config="config.default.yml")
         default_ood = parse_rows(default_parser, OUT_OF_DOMAIN)
         result["default"]["out_of_domain_caught"] = metrics.out_of_domain_rate(default_ood, 0.3, AMBIGUITY)
-        independent_part("Rasa default (DIET)", default_parser)
-        independent_results["Rasa default (DIET)"]["train_seconds"] = round(default.train_seconds, 1)
+        evaluate_independent.evaluate_sets("Rasa default (DIET)", default_parser, independent_results,
+                                           default.train_seconds)
     evaluate_independent.write(independent_results)
-    result["independent"] = {name: {k: v for k, v in r.items() if k not in ("left_out",)}
-                             for name, r in independent_results.items()}
+    result["independent"] = evaluate_independent.without_held_out_texts(
+        independent_results, {name: shown for name, _, _, shown in evaluate_independent.QUESTION_SETS})
 
     estimate = FOLDS * result["default"]["train_seconds"] * (FOLDS - 1) / FOLDS
     result["cv_default"] = {"estimated_seconds": round(estimate), "budget_seconds": DEFAULT_CV_BUDGET_S}

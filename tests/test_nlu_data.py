@@ -1,9 +1,9 @@
 """The NLU training and held-out data keep their rules (fast: no training).
 
-- neither held-out set (tests/nlu_test.yml, and the independent set in
-  tests/eval/) shares an example with the training data (data/nlu.yml and data/nlu/);
-- every content intent has enough training examples, and enough independent
-  examples, half of them written as a speech recogniser would give them;
+- no held-out set (tests/nlu_test.yml, and the independent sets in tests/eval/)
+  shares a scored example with the training data (data/nlu.yml and data/nlu/);
+- every content intent has enough training examples, and enough examples in
+  each independent set, half of them written as a speech recogniser would give them;
 - training, held-out set and domain agree on the intents;
 - every entity annotation is a phrase from content/terms.yml, the one place for terms.
 """
@@ -23,9 +23,10 @@ from scripts.eval.data import is_spoken_style, load_examples, load_labelled, loa
 
 TRAIN = load_training(PROJECT_ROOT)
 TEST = load_examples(PROJECT_ROOT / "tests" / "nlu_test.yml")
-INDEPENDENT = load_labelled(PROJECT_ROOT / "tests" / "eval" / "independent_questions.yml")
+EVAL_SETS = {name: load_labelled(PROJECT_ROOT / "tests" / "eval" / f"{name}_questions.yml") for name in ("dev", "heldout")}
 PROBES = yaml.safe_load((PROJECT_ROOT / "tests" / "topic_probes.yml").read_text(encoding="utf-8"))["probes"]
-CONVERSATIONS = yaml.safe_load((PROJECT_ROOT / "tests" / "eval" / "independent_conversations.yml").read_text())["conversations"]
+CONVERSATION_SETS = {name: yaml.safe_load((PROJECT_ROOT / "tests" / "eval" / f"{name}_conversations.yml").read_text())
+                     ["conversations"] for name in ("dev", "heldout")}
 NOISE = yaml.safe_load((PROJECT_ROOT / "tests" / "noise_inputs.yml").read_text(encoding="utf-8"))["noise"]
 EVAL_ONLY_LABELS = {"worry"}  # figurative worry: what matters is that it raises no alarm
 DOMAIN_INTENTS = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
@@ -58,17 +59,29 @@ def test_held_out_set_shares_no_example_with_training_data():
     assert not shared, f"{len(shared)} held-out examples are also training examples:\n" + "\n".join(shared)
 
 
-def test_the_independent_evaluation_scores_only_examples_that_are_not_training_examples():
-    # Written without seeing the training data, the set still says some common questions the same way
+@pytest.mark.parametrize("name", EVAL_SETS)
+def test_the_independent_evaluation_scores_only_examples_that_are_not_training_examples(name):
+    # Written without seeing the training data, a set still says some common questions the same way
     # ("what is architectural distortion"); those are reported and left out of the figures.
-    scored, shared = split_unseen(INDEPENDENT, TRAIN)
+    examples = EVAL_SETS[name]
+    scored, shared = split_unseen(examples, TRAIN)
     training = {normalise(e.text) for e in TRAIN}
     assert all(normalise(e.text) not in training for e in scored)
     assert all(normalise(e.text) in training for e in shared)
-    assert len(scored) >= 600 and len(shared) < 0.2 * len(INDEPENDENT)
+    assert len(scored) >= 600 and len(shared) < 0.2 * len(examples)
     assert sum(e.style == "spoken" for e in scored) >= 150
-    assert sum(e.label == "out_of_scope" for e in INDEPENDENT) >= 100
+    assert sum(e.label == "out_of_scope" for e in examples) >= 100
     assert sum(e.label == "out_of_scope" for e in scored) >= 80
+    safety = {"crisis", "emergency", "disclosure_assault", "disclosure_abuse", "disclosure_depression", "worry"}
+    assert sum(e.label in safety for e in scored) >= 150
+
+
+@pytest.mark.parametrize("name", CONVERSATION_SETS)
+def test_conversation_sets_expect_curated_answers(name):
+    answers = {intent[len("ask_"):] for intent in CONTENT_INTENTS}
+    turns = [t for c in CONVERSATION_SETS[name] for t in c["turns"]]
+    assert len(CONVERSATION_SETS[name]) >= 50
+    assert [t["expect"] for t in turns if t["expect"] not in answers] == []
 
 
 def test_topic_probes_are_not_training_examples():
@@ -76,12 +89,14 @@ def test_topic_probes_are_not_training_examples():
     assert [p["text"] for p in PROBES if normalise(p["text"]) in training] == []
 
 
-def test_independent_set_covers_every_intent_in_both_styles():
-    labels = {e.label for e in INDEPENDENT} | ({"express_worry"} if "worry" in {e.label for e in INDEPENDENT} else set())
+@pytest.mark.parametrize("name", EVAL_SETS)
+def test_independent_set_covers_every_intent_in_both_styles(name):
+    examples_of_set = EVAL_SETS[name]
+    labels = {e.label for e in examples_of_set} | ({"express_worry"} if "worry" in {e.label for e in examples_of_set} else set())
     assert set(DOMAIN_INTENTS) - labels == set()
     assert labels - set(DOMAIN_INTENTS) <= EVAL_ONLY_LABELS
     for intent in CONTENT_INTENTS:
-        examples = [e for e in INDEPENDENT if e.label == intent]
+        examples = [e for e in examples_of_set if e.label == intent]
         assert len(examples) >= 8 and 2 * sum(e.style == "spoken" for e in examples) >= len(examples), intent
 
 

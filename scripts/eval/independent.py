@@ -130,10 +130,13 @@ def evaluate(examples: List[Labelled], parses: List[Dict]) -> Dict:
     }
 
 
-def markdown(results: Dict[str, Dict], description: str) -> str:
-    """reports/nlu-independent.md: one column per model choice, then the details of ours."""
+def markdown(results: Dict[str, Dict], set_name: str, list_texts: bool) -> str:
+    """One set's part of reports/nlu-independent.md: one column per model choice, then the details of ours.
+
+    Without `list_texts` (the held-out set) no example text is shown, only counts.
+    """
     names = list(results)
-    lines = ["# Independent evaluation — Callback Companion", "", description, ""]
+    lines = [f"## The {set_name} set", ""]
     first = results[names[0]]
     lines += [f"{first['examples']} examples scored ({first['counts'].get('typed', 0)} typed, {first['counts'].get('spoken', 0)} "
               f"spoken-style); {first.get('left_out_as_training_examples', 0)} more say a question exactly as a training "
@@ -162,16 +165,25 @@ def markdown(results: Dict[str, Dict], description: str) -> str:
     row("false alarms on every non-safety example", lambda r: f"{r['false_alarms_all']['alarms']}/{r['false_alarms_all']['n']}")
     row("expected calibration error", lambda r: f"{r['reliability']['expected_calibration_error']:.3f}")
     ours = results[names[0]]
-    lines += ["", f"## {names[0]}: reliability of the top confidence (in-domain examples)", "",
+    lines += ["", f"### {names[0]}: reliability of the top confidence (in-domain examples)", "",
               "| confidence | examples | mean confidence | accuracy of the top intent |", "|---|---|---|---|"]
     for b in ours["reliability"]["table"]:
         lines.append(f"| {b['bin']} | {b['n']} | {b.get('mean_confidence', '—')} | {b.get('accuracy', '—')} |")
-    lines += ["", "## Miner et al.'s nine statements", "", "| statement | label | outcome |", "|---|---|---|"]
+    lines += ["", "### Miner et al.'s nine statements", "", "| statement | label | outcome |", "|---|---|---|"]
     lines += [f"| {m['text']} | {m['label']} | {m['outcome']} |" for m in ours["miner"]]
-    lines += ["", "## Worst intents", "", "| intent | F1 | misread as |", "|---|---|---|"]
+    lines += ["", "### Worst intents", "", "| intent | F1 | misread as |", "|---|---|---|"]
     for name, figures in ours["in_domain"]["worst"]:
         confusions = ", ".join(f"{k} ×{v}" for k, v in figures.get("misread_as", {}).items()) or "—"
         lines.append(f"| {name} | {figures['f1']:.3f} | {confusions} |")
+    lines += ["", "### Where the misses went", "", "| group | outcome | examples |", "|---|---|---|"]
+    for group, items in (("in-domain", ours["in_domain"]["errors"]), ("out of domain", ours["out_of_domain"]["errors"]),
+                         ("noise", ours["noise"]["errors"]),
+                         ("safety", [m for label in SAFETY_LABELS for m in ours["safety"][label]["missed"]]),
+                         ("figurative worry", ours["worry"]["errors"])):
+        for (label, got), n in Counter((m["label"], m["outcome"]) for m in items).most_common():
+            lines.append(f"| {group} | {label} → {got} | {n} |")
+    if not list_texts:
+        return "\n".join(lines) + "\n"
 
     def listing(title, items):
         lines.extend(["", f"<details><summary>{title} ({len(items)})</summary>", ""])

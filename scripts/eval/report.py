@@ -42,6 +42,71 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.3f}" if b else "—"
 
 
+def speech_markdown(sp: Dict) -> List[str]:
+    """The spoken-robustness section (reports/nlu.md, and reports/nlu-speech.md from `make eval-speech`)."""
+    lines: List[str] = []
+    add = lines.append
+    add("## Spoken robustness")
+    add("")
+    add(f"Each of the {sp.get('questions', 'held-out')} questions of the independent held-out set that have an intent "
+        f"(not noise, out of scope or figurative worry; none of them a training sentence, none used for augmentation) "
+        f"was spoken by `{sp['synthesis']}`, transcribed by PocketSphinx 5 and understood by our model, the safety "
+        "screen included. The language models are built from the training data only, never from evaluation text.")
+    add("")
+    add(f"Typed accuracy on the same questions (same model): **{pct(sp['typed_accuracy'])}**.")
+    add("")
+    add("| attempt | recogniser | NLU model | WER | intent accuracy | macro F1 | raw accuracy | empty transcripts |")
+    add("|---|---|---|---|---|---|---|---|")
+    for a in sp["attempts"]:
+        add(f"| {a['name']} | {a['recogniser']} | {a['nlu_model']} | {pct(a['wer'])} | {pct(a['accuracy'])} | "
+            f"{a['macro_f1']:.3f} | {pct(a['accuracy_raw'])} | {a['empty_transcripts']} |")
+    best = max(sp["attempts"], key=lambda a: a["accuracy"])
+    add("")
+    add(f"Best: **{best['name']}**, {pct(best['accuracy'])} on transcripts against {pct(sp['typed_accuracy'])} typed. "
+        "Most of the gap is the recogniser: espeak-ng's formant voice is far from the recorded human speech PocketSphinx's "
+        "acoustic model was trained on, so these figures are a pessimistic proxy for a real caller on a cloud "
+        "recogniser, useful for comparing attempts rather than as a forecast.")
+    typed_safety = sp.get("typed_safety_screen") or {}
+    if typed_safety.get("n"):
+        cells = ", ".join(f"{a['name']} {a['safety_screen']['caught']}/{a['safety_screen']['n']}"
+                          for a in sp["attempts"] if a.get("safety_screen") and "augmented" not in a["name"])
+        add("")
+        add(f"Safety phrase screen (companion/safety.py) on the held-out crisis and emergency examples: typed "
+            f"{typed_safety['caught']}/{typed_safety['n']}; transcripts: {cells}.")
+    aug = sp["augmentation"]
+    add("")
+    add(f"Augmentation: {aug['sentences_recognised']} training sentences (every third of each intent) were spoken and "
+        f"recognised with the general model and with a domain model built without the sentence's third; "
+        f"{aug['transcripts_added']} transcripts that differ from the text were added with the sentence's intent. "
+        f"The augmented model's typed accuracy is {pct(aug['typed_accuracy_augmented_model'])} "
+        f"(macro F1 {aug['typed_macro_f1_augmented_model']:.3f}); training took {minutes(aug['train_seconds'])}.")
+    add("")
+    add("Recogniser hints: PocketSphinx takes none (only a language model, grammar or keyword list, as tried above). "
+        "Phone platforms do: Twilio `<Gather input=\"speech\" hints=\"...\">` (up to 500 comma-separated words or phrases, "
+        "with `speechModel` such as `phone_call` or `experimental_conversations`), Google Speech-to-Text speech "
+        "adaptation (phrase sets with boost, custom classes), Amazon Transcribe custom vocabularies and Alexa slot types. "
+        "`companion.terms.Terms.speech_hints()` already builds such a list from content/terms.yml; the domain "
+        "pronunciations used here (scripts/eval/lm.py) show which terms a generic recogniser cannot even spell "
+        "(calcifications, BI-RADS, fibroadenoma, mammo, ...).")
+    add("")
+    add("Ten training sentences and what the recognisers heard (the held-out questions' texts stay out of the report):")
+    add("")
+    add("| text (intent) | general | domain model without its fold |")
+    add("|---|---|---|")
+    for x in sp["examples"]:
+        add(f"| {x['text']} ({x['intent']}) | {x['general']} | {x['domain']} |")
+    add("")
+    add("Fallback on the general recogniser's transcripts (our model):")
+    add("")
+    add("| threshold | answered right | answered wrong | right turned into \"did you mean\" | wrong caught | accuracy of answers |")
+    add("|---|---|---|---|---|---|")
+    for r in sp["general_threshold_table"]:
+        add(f"| {r['threshold']:.2f} | {r['answered_correct']} | {r['answered_wrong']} | {r['correct_to_clarify']} | "
+            f"{r['wrong_caught']} | {pct(r['accuracy_answered'])} |")
+    add("")
+    return lines
+
+
 def markdown(result: Dict) -> str:
     d, ours, default = result["data"], result["ours"], result["default"]
     lines: List[str] = []
@@ -56,7 +121,7 @@ def markdown(result: Dict) -> str:
     add(f"- Training: data/nlu.yml and data/nlu/*.yml, {d['train_examples']} examples, {d['train_intents']} intents, {d['train_entities']} entity annotations.")
     add(f"- Held-out: tests/nlu_test.yml, {d['test_examples']} examples, {d['test_intents']} intents, {d['test_entities']} entity annotations. "
         "It was used to choose settings in earlier rounds, so it is a development set now; the measurement that no one tuned "
-        "against is the independent set, in [nlu-independent.md](nlu-independent.md).")
+        "against is the independent held-out set, below and in [nlu-independent.md](nlu-independent.md).")
     if d["test_in_training"]:
         add(f"- **{d['test_in_training']} held-out examples also occur in the training data** (same text once lower-cased and "
             f"stripped of markup and punctuation; tests/test_nlu_data.py flags them). Figures are given on the whole "
@@ -66,7 +131,20 @@ def markdown(result: Dict) -> str:
             "tests/test_nlu_data.py checks it).")
     add(f"- {d['test_near_duplicates']} held-out examples share at least 80% of their words with some training example.")
     add("")
-    add("## Ours vs Rasa's default pipeline (held-out set)")
+    held_out = (result.get("independent") or {}).get("held-out")
+    if held_out:
+        from eval import independent
+
+        add("## The independent held-out set (the measurement nobody tuned against)")
+        add("")
+        add("Accuracy, macro F1, the wrong-confident rate, safety recall and false alarms, reliability and per-intent "
+            "confusions for every model choice; the development set and the conversations are in "
+            "[nlu-independent.md](nlu-independent.md).")
+        add("")
+        section = independent.markdown(held_out, "held-out", list_texts=False).split("\n", 2)[2]
+        lines.extend(section.replace("### ", "#### ").rstrip("\n").split("\n"))
+        add("")
+    add("## Ours vs Rasa's default pipeline (tests/nlu_test.yml)")
     add("")
     add("`nlu_fallback` counts as wrong. \"Raw\" is the best intent before the FallbackClassifier replaced it.")
     add("")
@@ -191,62 +269,7 @@ def markdown(result: Dict) -> str:
             add(f"- `{r['text']}` → {r['intent']} ({r['raw_confidence']:.2f})")
     add("")
     if "speech" in result:
-        sp = result["speech"]
-        add("## Spoken robustness")
-        add("")
-        add(f"Each held-out example (markup stripped) was spoken by `{sp['synthesis']}`, transcribed by PocketSphinx 5 "
-            "and classified by our model. The language models are built from data/nlu.yml only, never from held-out text.")
-        add("")
-        add(f"Typed held-out accuracy (same model): **{pct(sp['typed_accuracy'])}**.")
-        add("")
-        add("| attempt | recogniser | NLU model | WER | intent accuracy | macro F1 | raw accuracy | empty transcripts |")
-        add("|---|---|---|---|---|---|---|---|")
-        for a in sp["attempts"]:
-            add(f"| {a['name']} | {a['recogniser']} | {a['nlu_model']} | {pct(a['wer'])} | {pct(a['accuracy'])} | "
-                f"{a['macro_f1']:.3f} | {pct(a['accuracy_raw'])} | {a['empty_transcripts']} |")
-        best = max(sp["attempts"], key=lambda a: a["accuracy"])
-        add("")
-        add(f"Best: **{best['name']}**, {pct(best['accuracy'])} on transcripts against {pct(sp['typed_accuracy'])} typed. "
-            "Most of the gap is the recogniser: espeak-ng's formant voice is far from the recorded human speech PocketSphinx's "
-            "acoustic model was trained on, so these figures are a pessimistic proxy for a real caller on a cloud "
-            "recogniser, useful for comparing attempts rather than as a forecast.")
-        typed_safety = sp.get("typed_safety_screen") or {}
-        if typed_safety.get("n"):
-            cells = ", ".join(f"{a['name']} {a['safety_screen']['caught']}/{a['safety_screen']['n']}"
-                              for a in sp["attempts"] if a.get("safety_screen") and "augmented" not in a["name"])
-            add("")
-            add(f"Safety phrase screen (companion/safety.py) on the held-out crisis and emergency examples: typed "
-                f"{typed_safety['caught']}/{typed_safety['n']}; transcripts: {cells}.")
-        aug = sp["augmentation"]
-        add("")
-        add(f"Augmentation: {aug['sentences_recognised']} training sentences (every third of each intent) were spoken and "
-            f"recognised with the general model; {aug['transcripts_added']} transcripts that differ from the text were added "
-            f"with the sentence's intent. The augmented model's typed held-out accuracy is {pct(aug['typed_accuracy_augmented_model'])} "
-            f"(macro F1 {aug['typed_macro_f1_augmented_model']:.3f}); training took {minutes(aug['train_seconds'])}.")
-        add("")
-        add("Recogniser hints: PocketSphinx takes none (only a language model, grammar or keyword list, as tried above). "
-            "Phone platforms do: Twilio `<Gather input=\"speech\" hints=\"...\">` (up to 500 comma-separated words or phrases, "
-            "with `speechModel` such as `phone_call` or `experimental_conversations`), Google Speech-to-Text speech "
-            "adaptation (phrase sets with boost, custom classes), Amazon Transcribe custom vocabularies and Alexa slot types. "
-            "`companion.terms.Terms.speech_hints()` already builds such a list from content/terms.yml; the domain "
-            "pronunciations used here (scripts/eval/lm.py) show which terms a generic recogniser cannot even spell "
-            "(calcifications, BI-RADS, fibroadenoma, mammo, ...).")
-        add("")
-        add("Ten examples (typed text → transcripts):")
-        add("")
-        add("| text (intent) | general | domain-closed | domain-open | ours on general |")
-        add("|---|---|---|---|---|")
-        for x in sp["examples"]:
-            add(f"| {x['text']} ({x['intent']}) | {x['general']} | {x['domain-closed']} | {x['domain-open']} | {x['predicted_general']} |")
-        add("")
-        add("Fallback on the general recogniser's transcripts (our model):")
-        add("")
-        add("| threshold | answered right | answered wrong | right turned into \"did you mean\" | wrong caught | accuracy of answers |")
-        add("|---|---|---|---|---|---|")
-        for r in sp["general_threshold_table"]:
-            add(f"| {r['threshold']:.2f} | {r['answered_correct']} | {r['answered_wrong']} | {r['correct_to_clarify']} | "
-                f"{r['wrong_caught']} | {pct(r['accuracy_answered'])} |")
-        add("")
+        lines.extend(speech_markdown(result["speech"]))
     candidates = result.get("candidates") or (result.get("candidates_previous_run") or {}).get("candidates")
     if candidates:
         when = "this run" if result.get("candidates") else f"a previous run ({result['candidates_previous_run']['date']})"
@@ -372,9 +395,10 @@ def summary(result: Dict) -> str:
         best = max(candidates[1:], key=lambda c: c["cv_accuracy"])
         out.append(f"  best candidate by CV: {best['config']}: CV accuracy {pct(best['cv_accuracy'])}, held-out "
                    f"{pct(best['accuracy'])} / F1 {best['macro_f1']:.3f}")
-    for name, r in (result.get("independent") or {}).items():
+    for set_name, name, r in ((s, n, r) for s, by_model in (result.get("independent") or {}).items()
+                              if s != "conversations" for n, r in by_model.items()):
         safety = r["safety"]
-        out.append(f"  independent set, {name}: in-domain {pct(r['in_domain']['accuracy'])}, macro F1 "
+        out.append(f"  {set_name} set, {name}: in-domain {pct(r['in_domain']['accuracy'])}, macro F1 "
                    f"{r['in_domain']['macro_f1']:.3f}, out-of-domain wrong-confident "
                    f"{pct(r['out_of_domain']['wrong_confident_rate'])}, safety caught "
                    f"{sum(v['caught'] for v in safety.values())}/{sum(v['n'] for v in safety.values())}, "
