@@ -12,8 +12,10 @@ from companion.render import answer_button
 
 _ABOUT_HER = re.compile(r"\b(my|mine|me|for me|i have|i got)\b", re.IGNORECASE)
 
-# "Does it hurt?" and "how long does it take?" about a test: the answer on what the test is like has those details.
-EXPERIENCE_ANSWERS = {"biopsy_explained": "biopsy_experience", "breast_mri": "mri_experience"}
+# "Does it hurt?" and "how long does it take?" about a test: the answer on what the test is like has those
+# details, so it comes before the answer that was given.
+EXPERIENCE_ANSWERS = {"biopsy_explained": "biopsy_experience", "biopsy_likelihood": "biopsy_experience",
+                      "biopsy_instead_of_waiting": "biopsy_experience", "breast_mri": "mri_experience"}
 FOLLOW_UP_CONTEXT = {"does_it_hurt": "hurts", "how_long": "how_long"}
 
 
@@ -81,17 +83,17 @@ class ActionTellMore(CompanionAction):
 
 
 class ActionIsThatBad(CompanionAction):
-    """'Is that bad?': about the finding last discussed, or the general odds when there is none."""
+    """'Is that bad?': about what was named or last answered, else the finding discussed, else the general odds."""
 
     action_name = "action_is_that_bad"
 
     def respond(self, turn: Turn) -> None:
-        topic_id = turn.mentioned_topic() or turn.slot("topic")
-        topic = turn.content.answer(topic_id) if topic_id else None
-        if topic and "is_that_bad" in topic.context:
-            _answer_context(turn, topic.id, "is_that_bad")
-        else:
-            turn.answer(turn.content.answer("callback_cancer_odds"))
+        for answer_id in (turn.mentioned_topic(), _last_answer_id(turn), turn.slot("topic")):
+            topic = turn.content.answer(answer_id) if answer_id else None
+            if topic and "is_that_bad" in topic.context:
+                _answer_context(turn, topic.id, "is_that_bad")
+                return
+        turn.answer(turn.content.answer("callback_cancer_odds"))
 
 
 class ActionNextStep(CompanionAction):
@@ -153,10 +155,10 @@ def _candidates(turn: Turn):
     for answer_id in (named, _last_answer_id(turn), turn.slot("topic")):
         answer = turn.content.answer(answer_id) if answer_id else None
         if answer is not None:
-            yield answer
             experience = turn.content.answer(EXPERIENCE_ANSWERS.get(answer.id, ""))
             if experience is not None:
                 yield experience
+            yield answer
 
 
 class ActionAboutTopic(CompanionAction):

@@ -107,6 +107,13 @@ def test_a_high_birads_category_gets_no_odds_based_reassurance(new_chat, categor
     ("what is a breast MRI like", "how long does that take?", "mri_experience", "how_long"),
     ("what is a biopsy like", "does it hurt", "biopsy_experience", "hurts"),
     ("what are calcifications", "is that bad?", "finding_calcifications", "is_that_bad"),
+    # the answer on what a test is like comes before the answer on what it is
+    ("what is a breast biopsy", "does it hurt?", "biopsy_experience", "hurts"),
+    ("when is a breast mri used", "how long does it take", "mri_experience", "how_long"),
+    # "is that bad?" is about the answer just given, not only about findings
+    ("they want me back in six months, why", "is that bad?", "short_interval_followup", "is_that_bad"),
+    ("my letter says birads 0", "should i be worried about that", "birads_zero", "is_that_bad"),
+    ("could the callback just be because the pictures were blurry", "is that bad", "technical_recall", "is_that_bad"),
 ])
 def test_short_follow_ups_are_read_against_the_topic_in_question(chat, first, follow_up, answer_id, part):
     chat.say(first)
