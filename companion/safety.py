@@ -107,26 +107,53 @@ def safety_classifier_alarm(parse_data: dict) -> Optional[str]:
     return kind if kind in KINDS else None
 
 
-# The two classifiers check each other: when the intent classifier is at least this sure that a message is
-# something other than a safety statement, the recall-tuned safety classifier must be surer than usual to raise
-# an alarm on its own (the phrase screen, which runs first, is not affected). Chosen on the development sets
-# (tests/safety_phrases.yml and tests/nlu_test.yml): no crisis or emergency phrasing lost, fewer false alarms.
-OTHER_INTENT_CONFIDENCE = 0.5
-SAFETY_CONFIDENCE_AGAINST_IT = 0.9
+# The two classifiers check each other. Chosen on the development sets (tests/eval/dev_questions.yml and
+# tests/eval/safety_dev_questions.yml, 1,147 messages, 291 of them safety statements), never on the held-out set:
+# - when the intent classifier is this sure the message is something else, the safety classifier must be surer
+#   than usual to raise an alarm on its own;
+OTHER_INTENT_CONFIDENCE = 0.7
+SAFETY_CONFIDENCE_AGAINST_IT = 0.95
+# - a hesitant safety verdict (below SAFETY_CONFIDENCE_ALONE) counts only when the intent classifier gives some
+#   weight to a safety kind too ("I feel like a deer in the headlights" is nobody's depression);
+SAFETY_CONFIDENCE_ALONE = 0.6
+INTENT_SUPPORT = 0.3
+# - and when both lean the same way without either being sure ("I looked up how to tie a noose"), that is an alarm.
+BOTH_LEAN_INTENT, BOTH_LEAN_SAFETY = 0.5, 0.4
+
+
+def _ranking(parse_data: dict) -> list:
+    return [i for i in parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
+            if i.get("name") != "nlu_fallback"]
+
+
+def _top(parse_data: dict) -> dict:
+    ranking = _ranking(parse_data)
+    return max(ranking, key=lambda i: i.get("confidence") or 0.0) if ranking else {}
 
 
 def _other_intent_sure(parse_data: dict) -> bool:
-    ranking = [i for i in parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
-               if i.get("name") != "nlu_fallback"]
-    top = max(ranking, key=lambda i: i.get("confidence") or 0.0) if ranking else {}
+    top = _top(parse_data)
     name = top.get("name") or ""
     return bool(name) and name not in KINDS and (top.get("confidence") or 0.0) >= OTHER_INTENT_CONFIDENCE
+
+
+def _intent_weight_on_safety(parse_data: dict) -> float:
+    return max([i.get("confidence") or 0.0 for i in _ranking(parse_data) if i.get("name") in KINDS] or [0.0])
+
+
+def _both_lean(parse_data: dict) -> Optional[str]:
+    top, verdict = _top(parse_data), parse_data.get("safety") or {}
+    if top.get("name") in KINDS and (top.get("confidence") or 0.0) >= BOTH_LEAN_INTENT \
+            and (verdict.get("confidence") or 0.0) >= BOTH_LEAN_SAFETY:
+        return top["name"]
+    return None
 
 
 def assess(text: str, parse_data: Optional[dict]) -> Optional[str]:
     """What kind of safety reply this message needs, if any: the phrase screen first, then the classifiers.
 
-    The phrase screen wins when it fires; otherwise the safety classifier, then a
+    The phrase screen wins when it fires; otherwise the safety classifier, checked
+    against the intent classifier, then the two leaning the same way, then a
     confident intent.
     """
     parse_data = parse_data or {}
@@ -137,7 +164,9 @@ def assess(text: str, parse_data: Optional[dict]) -> Optional[str]:
     confidence = (parse_data.get("safety") or {}).get("confidence", 0.0)
     if kind and _other_intent_sure(parse_data) and confidence < SAFETY_CONFIDENCE_AGAINST_IT:
         kind = None
-    return kind or classifier_alarm(parse_data)
+    elif kind and confidence < SAFETY_CONFIDENCE_ALONE and _intent_weight_on_safety(parse_data) < INTENT_SUPPORT:
+        kind = None
+    return kind or _both_lean(parse_data) or classifier_alarm(parse_data)
 
 
 def asks_for_diagnosis(text: str) -> bool:

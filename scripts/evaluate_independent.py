@@ -36,6 +36,7 @@ SETS = ROOT / "tests" / "eval"
 QUESTION_SETS = [
     ("held-out", SETS / "heldout_questions.yml", SETS / "heldout_conversations.yml", False),
     ("development", SETS / "dev_questions.yml", SETS / "dev_conversations.yml", True),
+    ("safety development", SETS / "safety_dev_questions.yml", None, True),
 ]
 REPORT_MD, REPORT_JSON = ROOT / "reports" / "nlu-independent.md", ROOT / "reports" / "nlu-independent.json"
 EVAL = ROOT / "build" / "eval"
@@ -46,7 +47,9 @@ DESCRIPTION = (
     "**The held-out set** (`tests/eval/heldout_questions.yml`) is the measurement: this report gives its figures and "
     "per-intent confusion counts but never its texts, so nobody tunes against it by reading its errors. "
     "**The development set** (`tests/eval/dev_questions.yml`) was written first; its errors, listed below, were read "
-    "to find weaknesses, so its figures are optimistic."
+    "to find weaknesses, so its figures are optimistic. "
+    "**The safety development set** (`tests/eval/safety_dev_questions.yml`, written the same way) probes figurative "
+    "worry and indirect crisis statements; its errors are read too."
 )
 SET_DESCRIPTIONS = {
     "held-out": "Held-out conversations (`tests/eval/heldout_conversations.yml`, written from the answer titles only; "
@@ -118,7 +121,7 @@ def play_conversations() -> dict:
     try:
         servers.wait_ready()
         return {name: conversations.play(servers.url, conversations.load(talks))
-                for name, _, talks, _ in available_sets() if talks.exists()}
+                for name, _, talks, _ in available_sets() if talks and talks.exists()}
     finally:
         servers.stop()
 

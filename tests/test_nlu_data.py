@@ -76,6 +76,12 @@ def test_the_independent_evaluation_scores_only_examples_that_are_not_training_e
     assert sum(e.label in safety for e in scored) >= 150
 
 
+def test_the_safety_development_set_is_not_trained_on():
+    examples = load_labelled(PROJECT_ROOT / "tests" / "eval" / "safety_dev_questions.yml")
+    scored, shared = split_unseen(examples, TRAIN)
+    assert len(scored) >= 300 and len(shared) < 0.05 * len(examples)
+
+
 @pytest.mark.parametrize("name", CONVERSATION_SETS)
 def test_conversation_sets_expect_curated_answers(name):
     answers = {intent[len("ask_"):] for intent in CONTENT_INTENTS}

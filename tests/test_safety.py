@@ -45,6 +45,23 @@ def test_worry_gets_support_not_a_crisis_line(new_chat):
     assert flagged == [] and len(supported) <= 0.06 * len(PHRASES["worry"]), (flagged, supported)
 
 
+@pytest.mark.parametrize("said,kind", [
+    # violence told about an earlier time is a disclosure: the hotline, with 911 if she is in danger now
+    ("my husband kicked me in the stomach last week", "disclosure_abuse"),
+    ("my partner threatens me with a knife when we fight", "disclosure_abuse"),
+    ("a guy i knew had sex with me when i was passed out drunk", None),
+    # the same words about this minute are an emergency
+    ("he just punched me and hes still here", "emergency"),
+    ("my ex is outside with a knife", "emergency"),
+    # idioms and scares that are over raise no alarm
+    ("my husband is gonna kill me if i forget to pick up the kids", None),
+    ("the follow up bills are going to kill me", None),
+    ("my friend collapsed at work last week, she's okay now", None),
+])
+def test_the_screen_tells_this_minute_from_an_earlier_time_and_from_idioms(said, kind):
+    assert safety.screen(said) == kind
+
+
 def test_crisis_reply_gives_988_and_emergency_gives_911(chat, new_chat):
     crisis = chat.say("I don't want to live anymore")
     assert "988" in crisis.text and crisis.custom["lines"][0]["phone"] == "988"
