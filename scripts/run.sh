@@ -3,6 +3,10 @@
 # Ctrl-C stops both. Used by `make run`; `scripts/run.sh shell` (make shell)
 # starts the action server with Rasa's terminal chat instead.
 #   RASA_PORT (default 5005), ACTIONS_PORT (default 5055), ENDPOINTS (default endpoints.yml)
+#   CC_ALLOWED_ORIGINS: other sites allowed to call the REST channel from a browser,
+#     comma-separated (default none: the chat page is served from the same origin)
+#   CC_ACTIONS_SECRET: the secret Rasa sends the action server (default: a new random one)
+# The action server listens on 127.0.0.1 only; endpoints.yml reads ACTIONS_PORT and CC_ACTIONS_SECRET.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
@@ -11,8 +15,13 @@ ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 VENV=${VENV:-.venv}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p build logs
+export ACTIONS_PORT
+export CC_ACTIONS_SECRET=${CC_ACTIONS_SECRET:-$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))')}
+cors=()
+IFS=', ' read -r -a origins <<< "${CC_ALLOWED_ORIGINS:-}"
+[ ${#origins[@]} -gt 0 ] && cors=(--cors "${origins[@]}")
 
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" &
+"$VENV/bin/python" -m companion.action_server --host 127.0.0.1 --port "$ACTIONS_PORT" &
 actions_pid=$!
 stop() {
   trap - INT TERM EXIT
@@ -27,7 +36,7 @@ if [ "${1:-}" = "shell" ]; then
 fi
 
 "$VENV/bin/rasa" run --model models/callback-companion.tar.gz --endpoints "$ENDPOINTS" \
-  --credentials credentials.yml --port "$RASA_PORT" --cors "*" &
+  --credentials credentials.yml --port "$RASA_PORT" "${cors[@]}" &
 rasa_pid=$!
 echo "Starting: Rasa on http://localhost:$RASA_PORT (chat page: http://localhost:$RASA_PORT/webhooks/webchat/), actions on $ACTIONS_PORT. Ctrl-C stops both."
 wait -n "$actions_pid" "$rasa_pid"

@@ -41,6 +41,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 # Secrets the channels verify requests with, for the test servers only.
 TEST_SECRETS = {
     "CC_ID_SECRET": "test-id-secret",
+    "CC_ACTIONS_SECRET": "test-actions-secret",
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
     "ALEXA_SKILL_ID": "amzn1.ask.skill.test-callback-companion",
 }
