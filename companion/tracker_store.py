@@ -69,6 +69,8 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
         parse = dict(data.get("parse_data") or {})
         if parse:
             parse["text"] = data["text"]
+            if parse.get("message_id"):
+                parse["message_id"] = stored_message_id(parse["message_id"])
             if data["text"] != original:
                 # entity offsets point into the original text; keep only their labels
                 parse["entities"] = [

@@ -82,7 +82,8 @@ def trained_model() -> Path:
 class Assistant:
     """A running action server and Rasa server."""
 
-    def __init__(self, workdir: Path, model: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, workdir: Path, model: Path, extra_env: Optional[Dict[str, str]] = None,
+                 extra_endpoints: Optional[Dict] = None) -> None:
         self.workdir = workdir
         self.db = workdir / "conversations.db"
         self.handoff_log = workdir / "handoffs.jsonl"
@@ -91,7 +92,7 @@ class Assistant:
         self.url = f"http://127.0.0.1:{self.port}"
         self.logs: List[Path] = []
         self.endpoints_file = workdir / "endpoints.yml"
-        self.endpoints_file.write_text(yaml.safe_dump(local_endpoints(self.actions_port, self.db)))
+        self.endpoints_file.write_text(yaml.safe_dump({**local_endpoints(self.actions_port, self.db), **(extra_endpoints or {})}))
         self.env = base_env(CC_HANDOFF_LOG=str(self.handoff_log), **(extra_env or {}))
         self.actions = self._start("actions", action_server_command(self.actions_port))
         self.rasa = self._start("rasa", rasa_server_command(model, self.endpoints_file, self.port))

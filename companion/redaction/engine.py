@@ -178,6 +178,7 @@ def default_presidio_recognizers() -> List[EntityRecognizer]:
             IpRecognizer(), UrlRecognizer()]
 
 
+PLATFORMS = ("Alexa", "Twilio", "Amazon")
 _lock = threading.Lock()
 _shared: Optional[Redactor] = None
 
@@ -190,5 +191,6 @@ def shared_redactor() -> Redactor:
             from companion.settings import load_facility
 
             facility = load_facility()
-            _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places])
+            # the platforms the assistant speaks through are named in its own log lines
+            _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places, *PLATFORMS])
         return _shared
