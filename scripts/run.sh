@@ -2,7 +2,8 @@
 # Starts the action server and the Rasa server together in the foreground;
 # Ctrl-C stops both. Used by `make run`; `scripts/run.sh shell` (make shell)
 # starts the action server with Rasa's terminal chat instead.
-#   RASA_PORT (default 5005), ACTIONS_PORT (default 5055), ENDPOINTS (default endpoints.yml)
+#   RASA_PORT (default 5005), ACTIONS_PORT (default 5055), ENDPOINTS (default endpoints.yml),
+#   MODEL (default models/callback-companion.tar.gz)
 #   CC_ALLOWED_ORIGINS: other sites allowed to call the REST channel from a browser,
 #     comma-separated (default none: the chat page is served from the same origin)
 #   CC_ACTIONS_SECRET: the secret Rasa sends the action server (default: a new random one)
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
+MODEL=${MODEL:-models/callback-companion.tar.gz}
 VENV=${VENV:-.venv}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p build logs
@@ -31,11 +33,11 @@ stop() {
 trap stop INT TERM EXIT
 
 if [ "${1:-}" = "shell" ]; then
-  "$VENV/bin/rasa" shell --model models/callback-companion.tar.gz --endpoints "$ENDPOINTS" --port "$RASA_PORT"
+  "$VENV/bin/rasa" shell --model "$MODEL" --endpoints "$ENDPOINTS" --port "$RASA_PORT"
   exit $?
 fi
 
-"$VENV/bin/rasa" run --model models/callback-companion.tar.gz --endpoints "$ENDPOINTS" \
+"$VENV/bin/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" \
   --credentials credentials.yml --port "$RASA_PORT" "${cors[@]}" &
 rasa_pid=$!
 echo "Starting: Rasa on http://localhost:$RASA_PORT (chat page: http://localhost:$RASA_PORT/webhooks/webchat/), actions on $ACTIONS_PORT. Ctrl-C stops both."

@@ -65,7 +65,8 @@ def stored_key(conversation_id: str) -> str:
 
 
 # the suite talks to its servers from one address, far faster than people type
-GENEROUS_LIMITS = {"CC_RATE_PER_CLIENT": "100000/minute", "CC_RATE_PER_CONVERSATION": "100000/minute"}
+GENEROUS_LIMITS = {"CC_RATE_PER_CLIENT": "100000/minute", "CC_RATE_PER_CONVERSATION": "100000/minute",
+                   "CC_NGINX_CLIENT_RATE": "10000r/s", "CC_NGINX_CLIENT_BURST": "10000"}
 
 
 def base_env(**extra: str) -> Dict[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -13,6 +15,7 @@ import requests
 from conftest import Assistant
 
 from channels.rate_limits import Rate, RateLimits, TokenBuckets
+from scripts.replicated import Deployment
 
 FLOODER = "198.51.100.7"
 PEOPLE = ["203.0.113.11", "203.0.113.12", "203.0.113.13", "203.0.113.14"]
@@ -49,9 +52,8 @@ def post(assistant, client: str, sender: str, text: str, session=requests) -> re
                         headers={"X-Forwarded-For": client}, timeout=30)
 
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_too_many_messages_in_one_conversation_are_refused_with_retry_after(limited):
     sender = f"limit-{uuid.uuid4().hex[:8]}"
     replies = [post(limited, "203.0.113.99", sender, "hello") for _ in range(14)]
@@ -85,6 +87,7 @@ def run_people(assistant, turns: int, latencies: List[float], failures: List[str
         thread.join(timeout=120)
 
 
+@pytest.mark.slow
 def test_a_flooding_client_gets_429s_and_the_others_are_served_as_before(limited):
     turns = 8
     quiet: List[float] = []
@@ -118,3 +121,18 @@ def test_a_flooding_client_gets_429s_and_the_others_are_served_as_before(limited
     assert statuses.count(429) > 100 and statuses.count(200) <= 60 + flood_seconds + 1, f"{len(statuses)} flood requests"
     p95 = lambda values: statistics.quantiles(values, n=20)[-1]  # noqa: E731
     assert p95(flooded) <= 3 * p95(quiet), f"p95 {p95(flooded) * 1000:.0f} ms with the flood, {p95(quiet) * 1000:.0f} ms without"
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (make system-packages)")
+def test_the_replicated_deployment_limits_each_client_in_nginx(tmp_path):
+    deployment = Deployment(base=tmp_path, env={"CC_NGINX_CLIENT_RATE": "5r/s", "CC_NGINX_CLIENT_BURST": "30"})
+    deployment.logs.mkdir(parents=True)
+    (tmp_path / "nginx-tmp").mkdir()
+    deployment._write_nginx_conf()
+    conf = deployment.nginx_conf.read_text()
+    assert "limit_req_zone $binary_remote_addr zone=clients:10m rate=5r/s;" in conf
+    assert "limit_req zone=clients burst=30 nodelay;" in conf and "add_header Retry-After" in conf
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf, "the replicas see the client, not a forged header"
+    checked = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(deployment.nginx_conf),
+                              "-e", str(deployment.logs / "nginx-error.log")], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
