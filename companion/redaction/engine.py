@@ -179,6 +179,8 @@ def default_presidio_recognizers() -> List[EntityRecognizer]:
 
 
 PLATFORMS = ("Alexa", "Twilio", "Amazon")
+# the servers' own addresses in their start-up lines name no one
+OWN_ADDRESSES = ("127.0.0.1", "0.0.0.0", "localhost")
 _lock = threading.Lock()
 _shared: Optional[Redactor] = None
 
@@ -192,5 +194,5 @@ def shared_redactor() -> Redactor:
 
             facility = load_facility()
             # the platforms the assistant speaks through are named in its own log lines
-            _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places, *PLATFORMS])
+            _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places, *PLATFORMS, *OWN_ADDRESSES])
         return _shared
