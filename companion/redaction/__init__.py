@@ -13,6 +13,8 @@ def redact(text: Any) -> Any:
     """The same text with personal details replaced by labels ([name], [phone], ...); non-strings pass through."""
     if not isinstance(text, str) or not any(ch.isalnum() for ch in text):
         return text
-    from companion.redaction.engine import shared_redactor
+    from companion.redaction import engine
 
-    return shared_redactor().redact(text)
+    if engine.building():
+        return text  # a log line of the libraries while the redactor is built, never a person's words
+    return engine.shared_redactor().redact(text)

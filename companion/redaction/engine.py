@@ -181,8 +181,14 @@ def default_presidio_recognizers() -> List[EntityRecognizer]:
 PLATFORMS = ("Alexa", "Twilio", "Amazon")
 # the servers' own addresses in their start-up lines name no one
 OWN_ADDRESSES = ("127.0.0.1", "0.0.0.0", "localhost")
-_lock = threading.Lock()
+_lock = threading.RLock()
 _shared: Optional[Redactor] = None
+_building = threading.local()
+
+
+def building() -> bool:
+    """True while this thread builds the redactor: what the libraries log meanwhile is their own chatter."""
+    return getattr(_building, "on", False)
 
 
 def shared_redactor() -> Redactor:
@@ -190,9 +196,14 @@ def shared_redactor() -> Redactor:
     global _shared
     with _lock:
         if _shared is None:
-            from companion.settings import load_facility
+            _building.on = True
+            try:
+                from companion.settings import load_facility
 
-            facility = load_facility()
-            # the platforms the assistant speaks through are named in its own log lines
-            _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places, *PLATFORMS, *OWN_ADDRESSES])
+                facility = load_facility()
+                # the platforms the assistant speaks through are named in its own log lines
+                _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places, *PLATFORMS,
+                                         *OWN_ADDRESSES])
+            finally:
+                _building.on = False
         return _shared
