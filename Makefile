@@ -26,13 +26,14 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) cont
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech bench call fuzz lock clean forget replicated
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock clean forget replicated
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
 	@echo "make test   - set up if needed and run the whole test suite"
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make eval   - NLU evaluation report (reports/nlu.md)"
+	@echo "make eval-privacy - redaction recall and precision per identifier kind (reports/privacy.md)"
 	@echo "make bench  - latency and throughput benchmark (reports/bench.md)"
 	@echo "make call   - play a phone call in the terminal"
 	@echo "make fuzz   - the fuzz tests with a long budget"
@@ -84,6 +85,10 @@ eval-independent: setup
 # the spoken chain alone: espeak-ng, PocketSphinx, our model (make eval includes it)
 eval-speech: setup system-packages
 	$(PY) scripts/evaluate_speech.py
+
+# redaction against its labelled sets, three approaches compared (reports/privacy.md)
+eval-privacy: setup
+	$(PY) scripts/evaluate_privacy.py
 
 bench: setup train
 	$(PY) scripts/bench.py

@@ -11,7 +11,8 @@
   request sent twice is answered twice but handled once.
 
 Loading it applies companion.server_tuning (our time limit on action calls and
-the other changes to the Rasa server's internals) before `rasa run` loads the model.
+the other changes to the Rasa server's internals) before `rasa run` loads the
+model, and puts the redaction on every log handler of the server.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ from rasa.shared.core.events import BotUttered, UserUttered
 
 import companion.server_tuning  # noqa: F401  (applied on import)
 from companion.content import content
+from companion.privacy import install_log_redaction
 from companion.tracker_store import private_store, take_failure
 from companion.render import render_behaviour
 from companion.settings import load_facility
 
 logger = logging.getLogger(__name__)
+# the channels load before the model and the conversation store: from here on every log line is redacted
+install_log_redaction()
 
 MAX_MESSAGE_CHARS = 1000
 

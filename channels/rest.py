@@ -9,7 +9,8 @@ list of messages out), plus:
   is not handled twice;
 - the conversation is keyed by a keyed hash of "sender" (like every channel),
   so neither the store nor the lock store ever holds the id itself;
-- its own time limit: the apology and the support line rather than silence.
+- its own time limit: the apology and the support line rather than silence;
+- rate limits per client and per conversation: 429 with Retry-After (channels/rate_limits.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from channels.common import ask_assistant, clean_text, did_not_catch
+from channels.rate_limits import RateLimits
 from companion.privacy import conversation_key
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,9 @@ MAX_ID_CHARS = 128
 
 
 class CompanionRestInput(RestInput):
-    def __init__(self, turn_seconds: float = TURN_SECONDS) -> None:
+    def __init__(self, turn_seconds: float = TURN_SECONDS, limits: Optional[RateLimits] = None) -> None:
         self.turn_seconds = float(turn_seconds)
+        self.limits = limits or RateLimits.from_environment()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "CompanionRestInput":
@@ -49,11 +52,17 @@ class CompanionRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request):
+            limited = self.limits.check_client(request)
+            if limited:
+                return limited
             body, problem = _parse(request)
             if problem:
                 logger.warning("rest: request refused: %s", problem)
                 return response.json({"error": problem}, status=400)
             sender, text, message_id = body
+            limited = self.limits.check_conversation(conversation_key(self.name(), sender))
+            if limited:
+                return limited
             if not text:
                 return response.json(_addressed(did_not_catch(self.name()), sender))
             message = UserMessage(

@@ -6,6 +6,10 @@ Routes (under /webhooks/webchat/):
 - POST /message             {"conversation": "<random id from the browser>", "message": "..."}
                             -> {"messages": [...]}, each like the REST channel's output
 
+Both are rate-limited per client and per conversation (channels/rate_limits.py),
+and served with a strict Content-Security-Policy; CC_FRAME_ANCESTORS names the
+sites allowed to embed the page (none by default).
+
 The browser keeps the transcript; the server only ever sees a keyed hash of
 the browser's random conversation id. A conversation paused by a handoff is
 resumed when the person writes again, so nobody is left in silence.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -27,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.common import ask_assistant, clean_text, trouble_messages
+from channels.rate_limits import RateLimits
 from companion.privacy import conversation_key
 from companion.tracker_store import private_store
 
@@ -43,18 +49,33 @@ STATIC_FILES = {
 DEFAULT_TIMEOUT_SECONDS = 10.0
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    # the transcript lives in the browser; nothing here should sit in a shared cache
-    "Cache-Control": "no-store",
-}
+FRAME_ANCESTORS_ENV = "CC_FRAME_ANCESTORS"
+
+
+def security_headers(frame_ancestors: str = "") -> Dict[str, str]:
+    """The page's headers: no inline script or style, nothing from elsewhere, and framing only by `frame_ancestors`.
+
+    `frame_ancestors` is a CSP source list for clinics that embed the page
+    ("https://www.clinic.example"); empty, no site may frame it.
+    """
+    ancestors = " ".join(frame_ancestors.replace(",", " ").split()) or "'none'"
+    headers = {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+            f"form-action 'self'; frame-ancestors {ancestors}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        # the transcript lives in the browser; nothing here should sit in a shared cache
+        "Cache-Control": "no-store",
+    }
+    if ancestors == "'none'":
+        headers["X-Frame-Options"] = "DENY"  # for browsers that do not read frame-ancestors
+    return headers
+
+
+SECURITY_HEADERS = security_headers(os.environ.get(FRAME_ANCESTORS_ENV, ""))
 
 
 class BadMessage(ValueError):
@@ -116,8 +137,9 @@ async def resume_if_paused(agent: Any, sender_id: str) -> bool:
 class WebChatInput(InputChannel):
     """The chat page and its message endpoint."""
 
-    def __init__(self, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(self, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, limits: Optional[RateLimits] = None) -> None:
         self.timeout_seconds = timeout_seconds
+        self.limits = limits or RateLimits.from_environment()
 
     @classmethod
     def name(cls) -> Text:
@@ -161,11 +183,17 @@ class WebChatInput(InputChannel):
 
         @webchat.route("/message", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            limited = self.limits.check_client(request, SECURITY_HEADERS)
+            if limited:
+                return limited
             try:
                 incoming = parse_message(request.body or b"")
             except BadMessage as problem:
                 logger.warning("webchat: request refused: %s", problem)
                 return json_response({"error": str(problem)}, status=400)
+            limited = self.limits.check_conversation(conversation_key(self.name(), incoming["conversation"]), SECURITY_HEADERS)
+            if limited:
+                return limited
             agent = getattr(request.app.ctx, "agent", None)
             messages = await self.answer(
                 on_new_message, agent, incoming["conversation"], incoming["text"], incoming["message_id"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from companion import PROJECT_ROOT, phone
-from companion.privacy import conversation_key
+from companion.privacy import conversation_key, redact
 from companion.settings import Facility
 
 HANDOFF_LOG_ENV = "CC_HANDOFF_LOG"
@@ -77,8 +77,9 @@ def record_handoff(sender_id: str, channel: Optional[str], reason: str, handoff:
     record = {
         "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "conversation": conversation_key(sender_id),
-        "channel": channel or "unknown",
-        "reason": reason,
+        # fixed words today; redacted all the same, so a later field cannot bring a person's words in
+        "channel": redact(channel or "unknown"),
+        "reason": redact(reason),
         "clinic_open": any(c.open_now for c in handoff.contacts[:-1]),
     }
     path = handoff_log_path()

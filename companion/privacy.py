@@ -1,9 +1,11 @@
-"""Privacy: keyed hashing of conversation keys and redaction of personal details in text and logs.
+"""Privacy: keyed hashing of conversation keys, and redaction of personal details in text and logs.
 
 Nothing that identifies a person is kept: caller numbers and sender ids are
 stored only as a keyed hash (HMAC-SHA256 with a secret from the environment),
-and phone numbers, e-mail addresses, dates and record numbers in what people
-type or say are replaced by a label before anything is stored or logged.
+and the identifiers in what people type or say (names, addresses, numbers:
+HIPAA's Safe Harbor list, companion.redaction) are replaced by a label before
+anything is stored or logged. `install_log_redaction` puts the redaction on
+every log handler of the process and on tracebacks printed outside logging.
 """
 
 from __future__ import annotations
@@ -13,55 +15,28 @@ import hashlib
 import hmac
 import logging
 import os
-import re
 import secrets
+import sys
+import threading
+import traceback
 from typing import Any
 
-from companion import PROJECT_ROOT
+from companion import PROJECT_ROOT, redaction
 
 SECRET_ENV = "CC_ID_SECRET"
 DEV_SECRET_FILE = PROJECT_ROOT / "build" / "id-secret"
 
 logger = logging.getLogger(__name__)
 
-_MONTHS = (
-    r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|"
-    r"sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
-)
-_NUMBER_WORDS = r"(zero|oh|one|two|three|four|five|six|seven|eight|nine)"
-# Order matters: e-mail before phone, dates before record numbers.
-_REDACTIONS = [
-    ("[email]", re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", re.IGNORECASE)),
-    ("[email]", re.compile(r"\b[\w.+-]+ at [\w-]+ dot (com|org|net|edu|gov|us)\b", re.IGNORECASE)),
-    ("[date]", re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})\b")),
-    ("[date]", re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")),
-    ("[date]", re.compile(rf"\b{_MONTHS}\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}\b", re.IGNORECASE)),
-    ("[date]", re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)? (of )?{_MONTHS}\.?,? \d{{4}}\b", re.IGNORECASE)),
-    ("[date]", re.compile(rf"\b(born|birthday|date of birth|dob)\b[^.?!]{{0,20}}?\b{_MONTHS}\b[^.?!]{{0,12}}", re.IGNORECASE)),
-    ("[id number]", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
-    (
-        "[record number]",
-        re.compile(
-            r"\b(mrn|medical record( number)?|record (number|no|#)|patient (id|number|no)|account (number|no)|"
-            r"member (id|number)|accession( number)?|chart number|insurance (id|number))\b(\s+(is|was|of))?\W{0,3}[:#]?\s*[a-z]{0,3}[\d-]{3,}",
-            re.IGNORECASE,
-        ),
-    ),
-    ("[phone]", re.compile(r"(?<![\w-])(\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)")),
-    # a number read out digit by digit, as a speech recogniser writes it
-    ("[phone]", re.compile(r"\b(\d[\s,.-]*){7,}\d?\b")),
-    ("[phone]", re.compile(rf"\b({_NUMBER_WORDS}[\s,-]+){{6,}}{_NUMBER_WORDS}\b", re.IGNORECASE)),
-    ("[record number]", re.compile(r"\b[a-z]{0,3}\d{6,}\b", re.IGNORECASE)),
-]
-
-
 def redact(text: Any) -> Any:
-    """The same text with personal details replaced by labels; non-strings pass through."""
-    if not isinstance(text, str) or not text:
-        return text
-    for label, pattern in _REDACTIONS:
-        text = pattern.sub(label, text)
-    return text
+    """The same text with personal details replaced by labels ([name], [phone], ...); non-strings pass through."""
+    return _redact_cached(text) if isinstance(text, str) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _redact_cached(text: str) -> str:
+    # log lines repeat; a message is redacted once for the store and again for any log line quoting it
+    return redaction.redact(text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,7 +68,22 @@ def conversation_key(*parts: str) -> str:
 class RedactingFilter(logging.Filter):
     """Redacts personal details from every log record that passes through a handler."""
 
+    _busy = threading.local()
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(self._busy, "on", False):
+            # a record logged by the redaction itself, while it works on another one: never the person's words
+            return False
+        self._busy.on = True
+        try:
+            return self._redact(record)
+        finally:
+            self._busy.on = False
+
+    @staticmethod
+    def _redact(record: logging.LogRecord) -> bool:
+        if getattr(record, "_redacted", False):
+            return True  # several handlers share one record
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is logged as it is
@@ -105,27 +95,53 @@ class RedactingFilter(logging.Filter):
             # a traceback may quote what the person said
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        record._redacted = True
         return True
 
 
 _installed = False
+_FILTER = RedactingFilter()
+
+
+def _all_handlers():
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    return {id(h): h for logger in loggers for h in logger.handlers}.values()
+
+
+def _redacted_excepthook(exc_type, value, tb) -> None:
+    """sys.excepthook: the traceback of an uncaught exception, redacted."""
+    sys.stderr.write(redact("".join(traceback.format_exception(exc_type, value, tb))))
 
 
 def install_log_redaction() -> None:
-    """Adds the redacting filter to the root logger's handlers (once per process)."""
+    """Puts the redacting filter on every log handler of this process, now and later (once per process).
+
+    Handlers made later (Rasa and Sanic configure logging after imports) get it
+    when they are created; a traceback that escapes to stderr is redacted too.
+    """
     global _installed
     if _installed:
         return
-    flt = RedactingFilter()
-    root = logging.getLogger()
-    for handler in root.handlers:
-        handler.addFilter(flt)
-    # handlers created later (Rasa configures logging after imports) get it too
+    for handler in _all_handlers():
+        handler.addFilter(_FILTER)
     original = logging.Handler.__init__
 
     def init_with_filter(self, *args, **kwargs):
         original(self, *args, **kwargs)
-        self.addFilter(flt)
+        self.addFilter(_FILTER)
 
     logging.Handler.__init__ = init_with_filter
+    # Python's last resort for records with no handler at all
+    if logging.lastResort is not None:
+        logging.lastResort.addFilter(_FILTER)
+    sys.excepthook = _redacted_excepthook
+    threading.excepthook = lambda hook_args: sys.excepthook(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback)
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     _installed = True

@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -84,6 +84,8 @@ class Facility:
     support_name: str
     # who signs off the content: reviewer key -> "Name, credential" ("" until the clinic names them)
     reviewers: Dict[str, str] = dataclasses.field(default_factory=dict)
+    # other names of the clinic's sites and buildings, kept readable by the redaction
+    places: Tuple[str, ...] = ()
 
     @property
     def display_name(self) -> str:
@@ -112,4 +114,5 @@ def load_facility(path: Path = SETTINGS_FILE, environ=os.environ) -> Facility:
                                                str((person or {}).get("credential") or "").strip()]))
             for key, person in (raw.get("reviewers") or {}).items()
         },
+        places=tuple(str(p).strip() for p in raw.get("places") or () if str(p).strip()),
     )

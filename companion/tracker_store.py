@@ -3,7 +3,9 @@
 It is Rasa's own SQLTrackerStore (SQLite by default, PostgreSQL in production)
 with changes at the storage boundary:
 - rows are keyed by a keyed hash of the sender id, never the id itself;
-- user text, entities and message metadata are redacted on save;
+- user text, entities, slots and message metadata are redacted on save, and a
+  message's id is kept as a keyed hash; the event broker, if one is configured,
+  gets the same redacted copies (Rasa would publish the events as they are);
 - when the database is unreachable, a turn is stored whole or not at all.
   Rasa would quietly carry on from an empty in-memory history (and keep the
   unredacted conversation in memory); instead the failure is recorded, nothing
@@ -67,6 +69,8 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
         parse = dict(data.get("parse_data") or {})
         if parse:
             parse["text"] = data["text"]
+            if parse.get("message_id"):
+                parse["message_id"] = stored_message_id(parse["message_id"])
             if data["text"] != original:
                 # entity offsets point into the original text; keep only their labels
                 parse["entities"] = [
@@ -77,9 +81,17 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
                 data["entities"] = parse["entities"]
             data["parse_data"] = parse
         data["metadata"] = {}
+        if data.get("message_id"):
+            # a client chooses its replay ids: stored only as a keyed hash, like the conversation id
+            data["message_id"] = stored_message_id(data["message_id"])
     elif data.get("event") == "slot" and isinstance(data.get("value"), str):
         data["value"] = redact(data["value"])
     return data
+
+
+def stored_message_id(message_id: str) -> str:
+    """The form a message id is stored in, and looked up by."""
+    return conversation_key("message-id", message_id)
 
 
 def _tuned_engine(engine: "sa.engine.Engine") -> "sa.engine.Engine":
@@ -220,12 +232,23 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             # not raised on: Rasa would keep the whole conversation in memory instead
             self._mark_failed(tracker.sender_id, error, "saving")
 
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's way to publish a turn to the event broker: here `_save` publishes the stored, redacted copies."""
+
+    def _publish(self, stored_key: str, events: List[Dict[str, Any]]) -> None:
+        """Sends the turn's events to the event broker, if one is configured: the same redacted copies the store keeps."""
+        if self.event_broker is None:
+            return
+        for data in events:
+            self.event_broker.publish({"sender_id": stored_key, **data})
+
     async def _save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
         stored_key = conversation_key(tracker.sender_id)
+        published: List[Dict[str, Any]] = []
         with self.session_scope() as session:
             for event in self._unstored_events(session, tracker):
                 data = redact_event(event.as_dict())
+                published.append(data)
                 intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
                 session.add(
                     self.SQLEvent(
@@ -239,6 +262,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
         setattr(tracker, STORED_COUNT, len(tracker.events))
+        self._publish(stored_key, published)
         logger.debug("Tracker %s stored", stored_key[:12])
 
     # --- quick looks for the channels: a few rows, no tracker rebuilt ------------
@@ -251,6 +275,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         rows are read and decoded only when it is there.
         """
         E = self.SQLEvent
+        message_id = stored_message_id(message_id)
         stored_as = '"message_id": ' + json.dumps(message_id)
         pattern = "%" + stored_as.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         with self._quick_look(sender_id) as session:

@@ -10,6 +10,7 @@ conversation is deleted whole, never cut in the middle.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,9 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=float, required=True, help="delete conversations idle for longer than this")
     parser.add_argument("--endpoints", default="endpoints.yml", help="the endpoints file naming the tracker store")
     args = parser.parse_args(argv)
+    # only the tracker store is read, but Rasa expands every variable in the file
+    os.environ.setdefault("ACTIONS_PORT", "5055")
+    os.environ.setdefault("CC_ACTIONS_SECRET", "")
     config = read_endpoint_config(str(Path(args.endpoints)), "tracker_store")
     if config is None:
         print(f"{args.endpoints} names no tracker store", file=sys.stderr)

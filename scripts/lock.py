@@ -23,6 +23,9 @@ LOCK = ROOT / "requirements" / "lock.txt"
 OVERRIDES = {
     "matplotlib": "3.7.5",  # 3.5.3 has no 3.11 wheel
     "contourpy": "1.2.1",  # required by matplotlib 3.7
+    # presidio-anonymizer 2.2.360 asks for cryptography < 44.1 for its encrypt operator, which is not used;
+    # the channels verify Alexa's signatures with the cryptography Rasa's other dependencies resolve to
+    "cryptography": "50.0.2",
 }
 
 

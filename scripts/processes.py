@@ -8,6 +8,7 @@ SQLite store here, PostgreSQL and Redis in endpoints.production.yml).
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).parent / "rasa")
 CREDENTIALS = ROOT / "credentials.yml"
 HOST = "127.0.0.1"
+ACTIONS_HEADER = "X-Actions-Secret"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -30,8 +32,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def rasa_env(base: Optional[Mapping[str, str]] = None, **extra: str) -> Dict[str, str]:
-    """The environment for a Rasa or action server started from this project: importable, quiet, no telemetry."""
+    """The environment for a Rasa or action server started from this project: importable, quiet, no telemetry.
+
+    Both servers get the same shared secret for action calls (a new random one unless CC_ACTIONS_SECRET is set).
+    """
     env = dict(os.environ if base is None else base)
+    env.setdefault("CC_ACTIONS_SECRET", secrets.token_hex(32))
     env.update(
         PYTHONPATH=str(ROOT),
         # TensorFlow's start-up chatter hides the lines that matter
@@ -45,7 +51,8 @@ def rasa_env(base: Optional[Mapping[str, str]] = None, **extra: str) -> Dict[str
 
 
 def action_server_command(port: int) -> List[str]:
-    return [RASA, "run", "actions", "--actions", "actions", "--port", str(port)]
+    """The action server on 127.0.0.1, requiring CC_ACTIONS_SECRET on every call (companion/action_server.py)."""
+    return [sys.executable, "-m", "companion.action_server", "--port", str(port), "--host", HOST]
 
 
 def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str) -> List[str]:
@@ -56,7 +63,8 @@ def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str) ->
 def local_endpoints(actions_port: int, db: Path) -> Dict[str, Any]:
     """endpoints.yml for one server on this machine: its action server and its own SQLite conversation store."""
     return {
-        "action_endpoint": {"url": f"http://{HOST}:{actions_port}/webhook"},
+        # Rasa fills in the secret from its environment when it reads the file
+        "action_endpoint": {"url": f"http://{HOST}:{actions_port}/webhook", "headers": {ACTIONS_HEADER: "${CC_ACTIONS_SECRET}"}},
         "tracker_store": {"type": "companion.tracker_store.PrivateSQLTrackerStore", "dialect": "sqlite", "db": str(db)},
     }
 

@@ -11,6 +11,7 @@ import tempfile
 from typing import List
 
 import pytest
+import requests
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.options import Options
@@ -251,7 +252,18 @@ def test_the_page_runs_without_errors_or_policy_violations(page):
     page.type_and_send("i want to kill myself")
     page.reload()
     problems = [entry for entry in page.driver.get_log("browser") if entry["level"] == "SEVERE"]
-    assert problems == []
+    assert problems == [], "the page works under its own Content-Security-Policy"
+
+
+def test_the_page_is_served_with_its_security_headers(page, assistant):
+    headers = requests.get(page.url, timeout=10).headers
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "Access-Control-Allow-Origin" not in requests.get(
+        page.url, headers={"Origin": "https://elsewhere.example"}, timeout=10).headers, "no other site may call it"
 
 
 def test_waiting_is_shown_to_the_eye_and_told_to_screen_readers(page):

@@ -16,6 +16,13 @@ PERSONAL = {
     "date of birth": ("I was born 03/14/1968", "03/14/1968"),
     "spoken phone": ("call me back at six one two five five five zero one four three", "six one two five five five"),
     "record number": ("my MRN is 88812345", "88812345"),
+    "name": ("my name is Maria Lopez, why was I called back", "Lopez"),
+    "spoken name": ("this is will baker calling for my wife", "baker"),
+    "street address": ("I live at 42 Elm Street", "Elm Street"),
+    "town and ZIP code": ("I'm Jennifer Okafor from Maple Grove MN 55123", "Maple Grove"),
+    "ZIP code": ("I'm Jennifer Okafor from Maple Grove MN 55123", "55123"),
+    "doctor's name": ("my doctor Dr. Patel said calcifications", "Patel"),
+    "member number": ("my insurance member ID is XWB123456789", "XWB123456789"),
 }
 
 
@@ -31,6 +38,35 @@ def test_personal_details_are_redacted(kind):
 )
 def test_ordinary_words_and_figures_are_kept(text):
     assert redact(text) == text
+
+
+def test_the_clinics_own_names_stay_readable():
+    from companion.redaction.engine import Redactor
+
+    redactor = Redactor(keep=["Hope Pavilion", "St. Luke's Hospital"])
+    said = "Is the Hope Pavilion next to St. Luke's Hospital? I'm Hope Young"
+    assert redactor.redact(said) == "Is the Hope Pavilion next to St. Luke's Hospital? I'm [name]"
+
+
+def test_a_traceback_in_a_log_line_is_redacted(tmp_path):
+    import logging
+
+    from companion.privacy import install_log_redaction
+
+    install_log_redaction()
+    log = tmp_path / "server.log"
+    handler = logging.FileHandler(log)
+    logger = logging.getLogger("test.privacy.traceback")
+    logger.addHandler(handler)
+    try:
+        raise ValueError("could not parse 'my name is Maria Lopez, 612-555-0143'")
+    except ValueError:
+        logger.exception("turn failed for Maria Lopez")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    written = log.read_text()
+    assert "ValueError" in written and "Lopez" not in written and "612-555-0143" not in written
 
 
 def stored_bytes(assistant) -> bytes:
