@@ -22,7 +22,10 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 class ImageRunner:
     def __init__(self, tool: str, tag: str) -> None:
         self.tool, self.tag = tool, tag
-        self.config = json.loads(subprocess.check_output([tool, "image", "inspect", tag]))[0]["Config"]
+        found = json.loads(subprocess.check_output([tool, "image", "inspect", tag]))[0]
+        self.config = found["Config"]
+        # docker keeps the HEALTHCHECK in Config, podman beside it
+        self.healthcheck = self.config.get("Healthcheck") or found.get("Healthcheck") or {}
         self.root: Optional[Path] = None  # the mounted image, in chroot mode
         self.mode = "run" if self._runtime_works() else "chroot"
         self._names: Dict[int, str] = {}  # process id -> container name (run mode)
@@ -32,7 +35,7 @@ class ImageRunner:
     # ------------------------------------------------------------ the image
 
     def _runtime_works(self) -> bool:
-        probe = subprocess.run([self.tool, "run", "--rm", "--network", "host", "--entrypoint", "/bin/true", self.tag],
+        probe = subprocess.run([self.tool, "run", "--rm", "--no-healthcheck", "--network", "host", "--entrypoint", "/bin/true", self.tag],
                                capture_output=True, text=True, timeout=120)
         self.runtime_error = (probe.stderr or probe.stdout).strip()[-300:]
         return probe.returncode == 0
@@ -85,7 +88,7 @@ class ImageRunner:
         return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script]
 
     def _container_command(self, command: Sequence[str], env: Mapping[str, str], name: str) -> List[str]:
-        return [self.tool, "run", "--rm", "--name", name, "--network", "host",
+        return [self.tool, "run", "--rm", "--no-healthcheck", "--name", name, "--network", "host",
                 *[f"--env={k}={v}" for k, v in env.items()], "--entrypoint", command[0], self.tag, *command[1:]]
 
     def command_for(self, args: Sequence[str]) -> List[str]:

@@ -107,7 +107,7 @@ def test_both_servers_run_from_the_image_as_its_user(runner, stores, tmp_path):
         health = requests.get(f"{url}/webhooks/health/", timeout=10)
         assert health.status_code == 200, health.text
         # the image's own HEALTHCHECK, run as the container would run it
-        check = runner.config["Healthcheck"]["Test"]
+        check = runner.healthcheck["Test"]
         assert check[0] == "CMD", check
         done = runner.run(check[1:], env, rasa_places, inside=rasa)
         assert done.returncode == 0, done.stderr
