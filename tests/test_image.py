@@ -32,7 +32,12 @@ WRITABLE = ("/tmp", "/home/companion", "/var/lib/callback-companion")
 
 _cannot = image_build.cannot_build("local") or (
     f"Debian packages missing for the stores: {', '.join(missing_binaries())}" if missing_binaries() else None)
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(_cannot), reason=f"cannot build the image here: {_cannot}")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(bool(_cannot), reason=f"cannot build the image here: {_cannot}"),
+    # the first test builds the image: about 7 minutes on a fresh 2-core machine
+    pytest.mark.timeout(1800),
+]
 
 
 @pytest.fixture(scope="module")
