@@ -215,8 +215,11 @@ def main() -> None:
     args = parser.parse_args()
     try:
         build(args.base, args.tag, args.force, args.fresh_base)
-    except (RuntimeError, subprocess.CalledProcessError) as error:
+    except RuntimeError as error:
         sys.exit(str(error))
+    except subprocess.CalledProcessError as error:
+        hint = "" if args.base == "local" else " (no container registry here? `make image BASE=local` builds the base from Debian's packages)"
+        sys.exit(f"{' '.join(error.cmd[:2])} failed with exit code {error.returncode}{hint}")
 
 
 if __name__ == "__main__":
