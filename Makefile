@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) cont
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock clean forget replicated
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock clean forget replicated image
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -38,6 +38,7 @@ help:
 	@echo "make call   - play a phone call in the terminal"
 	@echo "make fuzz   - the fuzz tests with a long budget"
 	@echo "make lock   - regenerate requirements/lock.txt from requirements/requirements.in"
+	@echo "make image  - the container image (BASE=local: its base built from Debian's packages)"
 
 setup: $(STAMP_DEPS) $(SPACY_MODEL)/meta.json
 
@@ -51,7 +52,7 @@ $(SPACY_MODEL)/meta.json: $(STAMP_DEPS) scripts/build_spacy_model.py content/ter
 	$(PY) scripts/build_spacy_model.py $(SPACY_MODEL)
 
 # Debian packages the tests and benchmarks drive for real: a browser, a speech
-# synthesiser, PostgreSQL, Redis and nginx.
+# synthesiser, PostgreSQL, Redis, nginx, and podman and mmdebstrap for the image.
 system-packages: $(SYSTEM_DEPS)
 $(SYSTEM_DEPS): scripts/system-packages.sh
 	scripts/system-packages.sh
@@ -113,3 +114,11 @@ forget: $(STAMP_DEPS)
 # nginx -> two Rasa servers -> PostgreSQL + Redis, all on 127.0.0.1 (docs/deployment.md).
 replicated: setup train system-packages
 	$(PY) scripts/replicated.py
+
+# The container image (Containerfile, docs/container.md), with podman or docker;
+# built only when its inputs changed. BASE=local builds the Debian bookworm base
+# from Debian's packages with mmdebstrap, for a machine that reaches no registry.
+BASE  ?= docker.io/library/debian:bookworm-slim
+IMAGE ?= localhost/callback-companion:latest
+image: $(SYSTEM_DEPS)
+	$$(scripts/find-python.sh) scripts/image.py --base $(BASE) --tag $(IMAGE)

@@ -1,7 +1,7 @@
 """How every script and test starts this project's servers: ports, environment, commands, endpoints and the process itself.
 
-`make run` (scripts/run.sh), the tests, `make bench` and `make replicated` all
-start the same two programs the same way; only the endpoints differ (a local
+`make run` (scripts/run.sh), the tests, `make bench`, `make replicated` and
+the container image (scripts/container.py) all start the same two programs the same way; only the endpoints differ (a local
 SQLite store here, PostgreSQL and Redis in endpoints.production.yml).
 """
 
@@ -55,9 +55,9 @@ def action_server_command(port: int) -> List[str]:
     return [sys.executable, "-m", "companion.action_server", "--port", str(port), "--host", HOST]
 
 
-def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str) -> List[str]:
+def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str, interface: str = HOST) -> List[str]:
     return [RASA, "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(CREDENTIALS),
-            "--port", str(port), "--interface", HOST, *extra]
+            "--port", str(port), "--interface", interface, *extra]
 
 
 def local_endpoints(actions_port: int, db: Path) -> Dict[str, Any]:

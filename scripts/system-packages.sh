@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the tests, the evaluation and the
-# replicated deployment drive for real. Safe to run again: it installs only
-# what is missing.
+# Installs the Debian packages that the tests, the evaluation, the replicated
+# deployment and the container image drive for real. Safe to run again: it
+# installs only what is missing.
 set -euo pipefail
-packages=(chromium chromium-driver espeak-ng sox postgresql redis-server nginx)
+packages=(chromium chromium-driver espeak-ng sox postgresql redis-server nginx podman mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
