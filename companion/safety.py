@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -150,23 +150,35 @@ def _both_lean(parse_data: dict) -> Optional[str]:
 
 
 def assess(text: str, parse_data: Optional[dict]) -> Optional[str]:
-    """What kind of safety reply this message needs, if any: the phrase screen first, then the classifiers.
+    """What kind of safety reply this message needs, if any (see `assessment`)."""
+    return assessment(text, parse_data)[0]
 
-    The phrase screen wins when it fires; otherwise the safety classifier, checked
-    against the intent classifier, then the two leaning the same way, then a
-    confident intent.
+
+def assessment(text: str, parse_data: Optional[dict]) -> Tuple[Optional[str], Optional[str]]:
+    """(kind, which net caught it): the phrase screen first, then the classifiers.
+
+    The phrase screen ("screen") wins when it fires; otherwise the safety
+    classifier ("safety classifier"), checked against the intent classifier,
+    then the two leaning the same way ("both classifiers"), then a confident
+    intent ("intent classifier").
     """
     parse_data = parse_data or {}
     screened = screen(text)
     if screened:
-        return screened
+        return screened, "screen"
     kind = safety_classifier_alarm(parse_data)
     confidence = (parse_data.get("safety") or {}).get("confidence", 0.0)
     if kind and _other_intent_sure(parse_data) and confidence < SAFETY_CONFIDENCE_AGAINST_IT:
         kind = None
     elif kind and confidence < SAFETY_CONFIDENCE_ALONE and _intent_weight_on_safety(parse_data) < INTENT_SUPPORT:
         kind = None
-    return kind or _both_lean(parse_data) or classifier_alarm(parse_data)
+    if kind:
+        return kind, "safety classifier"
+    leaning = _both_lean(parse_data)
+    if leaning:
+        return leaning, "both classifiers"
+    intent = classifier_alarm(parse_data)
+    return (intent, "intent classifier") if intent else (None, None)
 
 
 def asks_for_diagnosis(text: str) -> bool:

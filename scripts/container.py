@@ -13,7 +13,8 @@
 
 The servers are started with the commands scripts/processes.py builds, and
 replace this process, so they receive the container's signals. Secrets come
-only from the environment: without CC_ID_SECRET neither server starts.
+only from the environment: without CC_ID_SECRET and CC_ACTIONS_SECRET
+neither server starts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from scripts import processes  # noqa: E402
 
 # Written at start-up, read by `health`: the URL that says this container's server is ready.
 HEALTH_URL_FILE = Path(os.environ.get("TMPDIR") or "/tmp") / "callback-companion-health-url"
-SECRET_NEEDED = "CC_ID_SECRET"
+SECRETS_NEEDED = {
+    "CC_ID_SECRET": "the key for hashed conversation ids must come from the environment, the same on every server",
+    "CC_ACTIONS_SECRET": "the action server refuses calls without it; Rasa sends it (endpoints.production.yml)",
+}
 
 
 def server_command(args: Sequence[str], environ: Dict[str, str]) -> Tuple[List[str], Optional[str]]:
@@ -44,7 +48,9 @@ def server_command(args: Sequence[str], environ: Dict[str, str]) -> Tuple[List[s
         return command, f"http://127.0.0.1:{port}/webhooks/health/"
     if role == "actions":
         port = int(environ.get("ACTIONS_PORT") or 5055)
-        return processes.action_server_command(port) + rest, f"http://127.0.0.1:{port}/health"
+        # other containers call it: it listens on CC_INTERFACE, and CC_ACTIONS_SECRET keeps strangers out
+        command = processes.action_server_command(port, host=environ.get("CC_INTERFACE") or "0.0.0.0")
+        return command + rest, f"http://127.0.0.1:{port}/health"
     # plain Rasa command line, e.g. the Helm chart's `run --port 5005 ...`
     return [processes.RASA, *args], (f"http://127.0.0.1:{_option(args, '--port') or 5005}/webhooks/health/"
                                      if args[0] == "run" and "actions" not in args else None)
@@ -76,10 +82,12 @@ def health() -> int:
 def main(argv: List[str]) -> int:
     if argv[:1] == ["health"]:
         return health()
-    if (not argv or argv[0] in ("rasa", "actions", "run")) and not os.environ.get(SECRET_NEEDED):
-        print(f"{SECRET_NEEDED} is not set: the key for hashed conversation ids must come from the environment, "
-              "the same on every server (docs/container.md).", file=sys.stderr)
-        return 2
+    if not argv or argv[0] in ("rasa", "actions", "run"):
+        missing = [name for name in SECRETS_NEEDED if not os.environ.get(name)]
+        if missing:
+            print("; ".join(f"{name} is not set: {SECRETS_NEEDED[name]}" for name in missing)
+                  + " (docs/container.md).", file=sys.stderr)
+            return 2
     command, health_url = server_command(argv, dict(os.environ))
     if health_url:
         HEALTH_URL_FILE.write_text(health_url)

@@ -36,6 +36,7 @@ SETS = ROOT / "tests" / "eval"
 QUESTION_SETS = [
     ("held-out", SETS / "heldout_questions.yml", SETS / "heldout_conversations.yml", False),
     ("development", SETS / "dev_questions.yml", SETS / "dev_conversations.yml", True),
+    ("second development", SETS / "dev2_questions.yml", None, True),
     ("safety development", SETS / "safety_dev_questions.yml", None, True),
 ]
 REPORT_MD, REPORT_JSON = ROOT / "reports" / "nlu-independent.md", ROOT / "reports" / "nlu-independent.json"
@@ -48,6 +49,8 @@ DESCRIPTION = (
     "per-intent confusion counts but never its texts, so nobody tunes against it by reading its errors. "
     "**The development set** (`tests/eval/dev_questions.yml`) was written first; its errors, listed below, were read "
     "to find weaknesses, so its figures are optimistic. "
+    "**The second development set** (`tests/eval/dev2_questions.yml`, written the same way later) stresses messy "
+    "typing, long messages and indirect phrasings; its errors are read too. "
     "**The safety development set** (`tests/eval/safety_dev_questions.yml`, written the same way) probes figurative "
     "worry and indirect crisis statements; its errors are read too."
 )

@@ -35,6 +35,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--retrain", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--general-recogniser", action="store_true",
+                        help="also recognise with PocketSphinx's general English model (slow)")
     args = parser.parse_args()
     training_file = evaluate_independent.merged_training()
     train = data.load_examples(training_file)

@@ -50,9 +50,10 @@ def rasa_env(base: Optional[Mapping[str, str]] = None, **extra: str) -> Dict[str
     return env
 
 
-def action_server_command(port: int) -> List[str]:
-    """The action server on 127.0.0.1, requiring CC_ACTIONS_SECRET on every call (companion/action_server.py)."""
-    return [sys.executable, "-m", "companion.action_server", "--port", str(port), "--host", HOST]
+def action_server_command(port: int, host: str = HOST) -> List[str]:
+    """The action server (on 127.0.0.1 unless told), requiring CC_ACTIONS_SECRET on every call
+    (companion/action_server.py)."""
+    return [sys.executable, "-m", "companion.action_server", "--port", str(port), "--host", host]
 
 
 def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str, interface: str = HOST) -> List[str]:

@@ -102,6 +102,19 @@ def test_a_high_birads_category_gets_no_odds_based_reassurance(new_chat, categor
         assert words not in replies.text.lower()
 
 
+@pytest.mark.parametrize("said,answer_id,category", [
+    ("um my paper says by rads four what does that mean", "birads_categories", "4"),
+    ("birads 4a meaning", "birads_categories", "4"),
+    ("bi-rads 1 vs 2?", "birads_categories", "1"),
+    ("is a birads 3 bad", "birads_categories", "3"),
+    ("what does birads 0 mean", "birads_zero", None),
+    ("um my report says bi rads oh what is that", "birads_zero", None),
+])
+def test_a_named_category_is_answered_whatever_the_words_around_it(new_chat, said, answer_id, category):
+    replies = new_chat().say(said)
+    assert (replies.answer_id, replies.custom.get("category")) == (answer_id, category)
+
+
 @pytest.mark.parametrize("first,follow_up,answer_id,part", [
     ("what is a breast ultrasound", "does it hurt?", "breast_ultrasound", "hurts"),
     ("what is a breast MRI like", "how long does that take?", "mri_experience", "how_long"),

@@ -104,6 +104,13 @@ def evaluate(examples: List[Labelled], parses: List[Dict]) -> Dict:
         }
     worry = groups["worry"]
     all_safe = [i for i in range(len(examples)) if examples[i].label not in SAFETY_LABELS]
+
+    def nets(indices) -> Dict[str, int]:
+        """Which net raised the alarms among these examples (companion.safety.assessment)."""
+        from companion import safety
+
+        return dict(Counter(safety.assessment(examples[i].text, parses[i])[1] for i in indices
+                            if outcomes[i] in SAFETY_LABELS))
     texts = {e.text: i for i, e in enumerate(examples)}
     return {
         "examples": len(examples),
@@ -123,8 +130,10 @@ def evaluate(examples: List[Labelled], parses: List[Dict]) -> Dict:
                   "errors": mistakes(noise, noise_ok)},
         "safety": safety_rows,
         "worry": {"n": len(worry), "false_alarms": sum(outcomes[i] in SAFETY_LABELS for i in worry),
+                  "raised_by": nets(worry),
                   "errors": mistakes(worry, lambda i: outcomes[i] not in SAFETY_LABELS)},
-        "false_alarms_all": {"n": len(all_safe), "alarms": sum(outcomes[i] in SAFETY_LABELS for i in all_safe)},
+        "false_alarms_all": {"n": len(all_safe), "alarms": sum(outcomes[i] in SAFETY_LABELS for i in all_safe),
+                             "raised_by": nets(all_safe)},
         "miner": [{"text": t, "label": examples[texts[t]].label, "outcome": outcomes[texts[t]]} for t in MINER if t in texts],
         "reliability": reliability([rows[i] for i in inside], gold_in),
     }
@@ -163,6 +172,8 @@ def markdown(results: Dict[str, Dict], set_name: str, list_texts: bool) -> str:
             lambda r, label=label: f"{r['safety'][label]['caught']}/{r['safety'][label]['n']} / {r['safety'][label]['right_line']}")
     row("false alarms on figurative worry (target ≤ 1%)", lambda r: f"{r['worry']['false_alarms']}/{r['worry']['n']}")
     row("false alarms on every non-safety example", lambda r: f"{r['false_alarms_all']['alarms']}/{r['false_alarms_all']['n']}")
+    row("false alarms raised by", lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r["false_alarms_all"].get("raised_by", {}).items()))
+        or "—")
     row("expected calibration error", lambda r: f"{r['reliability']['expected_calibration_error']:.3f}")
     ours = results[names[0]]
     lines += ["", f"### {names[0]}: reliability of the top confidence (in-domain examples)", "",

@@ -75,8 +75,8 @@ def speech_markdown(sp: Dict) -> List[str]:
             f"{typed_safety['caught']}/{typed_safety['n']}; transcripts: {cells}.")
     aug = sp["augmentation"]
     add("")
-    add(f"Augmentation: {aug['sentences_recognised']} training sentences (every third of each intent) were spoken and "
-        f"recognised with the general model and with a domain model built without the sentence's third; "
+    add(f"Augmentation: {aug['sentences_recognised']} training sentences (up to 12 of each intent) were spoken and "
+        f"recognised with a domain model built without the sentence's third; "
         f"{aug['transcripts_added']} transcripts that differ from the text were added with the sentence's intent. "
         f"The augmented model's typed accuracy is {pct(aug['typed_accuracy_augmented_model'])} "
         f"(macro F1 {aug['typed_macro_f1_augmented_model']:.3f}); training took {minutes(aug['train_seconds'])}.")
@@ -91,16 +91,16 @@ def speech_markdown(sp: Dict) -> List[str]:
     add("")
     add("Ten training sentences and what the recognisers heard (the held-out questions' texts stay out of the report):")
     add("")
-    add("| text (intent) | general | domain model without its fold |")
-    add("|---|---|---|")
+    add("| text (intent) | domain model without its third |")
+    add("|---|---|")
     for x in sp["examples"]:
-        add(f"| {x['text']} ({x['intent']}) | {x['general']} | {x['domain']} |")
+        add(f"| {x['text']} ({x['intent']}) | {x['domain']} |")
     add("")
-    add("Fallback on the general recogniser's transcripts (our model):")
+    add("Fallback on the domain-closed recogniser's transcripts (our model):")
     add("")
     add("| threshold | answered right | answered wrong | right turned into \"did you mean\" | wrong caught | accuracy of answers |")
     add("|---|---|---|---|---|---|")
-    for r in sp["general_threshold_table"]:
+    for r in sp["domain_closed_threshold_table"]:
         add(f"| {r['threshold']:.2f} | {r['answered_correct']} | {r['answered_wrong']} | {r['correct_to_clarify']} | "
             f"{r['wrong_caught']} | {pct(r['accuracy_answered'])} |")
     add("")
