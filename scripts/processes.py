@@ -25,6 +25,12 @@ HOST = "127.0.0.1"
 ACTIONS_HEADER = "X-Actions-Secret"
 
 
+# Rate limits high enough for the tests, the evaluation and the benchmark, which send many turns from one
+# client on purpose (channels/rate_limits.py; the flood test sets its own).
+GENEROUS_LIMITS = {"CC_RATE_PER_CLIENT": "100000/minute", "CC_RATE_PER_CONVERSATION": "100000/minute",
+                   "CC_NGINX_CLIENT_RATE": "10000r/s", "CC_NGINX_CLIENT_BURST": "10000"}
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.processes import (  # noqa: E402
+    GENEROUS_LIMITS,
     action_server_command,
     free_port,
     http_ok,
@@ -65,8 +66,6 @@ def stored_key(conversation_id: str) -> str:
 
 
 # the suite talks to its servers from one address, far faster than people type
-GENEROUS_LIMITS = {"CC_RATE_PER_CLIENT": "100000/minute", "CC_RATE_PER_CONVERSATION": "100000/minute",
-                   "CC_NGINX_CLIENT_RATE": "10000r/s", "CC_NGINX_CLIENT_BURST": "10000"}
 
 
 def base_env(**extra: str) -> Dict[str, str]:

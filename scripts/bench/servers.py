@@ -21,6 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from scripts.processes import (  # noqa: E402
+    GENEROUS_LIMITS,
     RASA,
     action_server_command,
     free_port,
@@ -35,6 +36,7 @@ from scripts.processes import (  # noqa: E402
 
 def bench_env(workdir: Path) -> Dict[str, str]:
     return rasa_env(
+        **GENEROUS_LIMITS,
         # a bench-only secret and handoff log: nothing touches the developer's store or log
         CC_ID_SECRET="bench-id-secret",
         CC_HANDOFF_LOG=str(workdir / "handoffs.jsonl"),
