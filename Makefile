@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) cont
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock clean forget replicated image
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock lint clean forget replicated image
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -38,6 +38,7 @@ help:
 	@echo "make call   - play a phone call in the terminal"
 	@echo "make fuzz   - the fuzz tests with a long budget"
 	@echo "make lock   - regenerate requirements/lock.txt from requirements/requirements.in"
+	@echo "make lint   - ruff over the project's Python (make test runs it)"
 	@echo "make image  - the container image (BASE=local: its base built from Debian's packages)"
 
 setup: $(STAMP_DEPS) $(SPACY_MODEL)/meta.json
@@ -70,8 +71,12 @@ run: setup train
 shell: setup train
 	scripts/run.sh shell
 
-test: setup system-packages
+test: setup system-packages lint
 	$(PY) -m pytest
+
+# pyflakes and pycodestyle over the project's Python (ruff.toml)
+lint: setup
+	$(VENV)/bin/ruff check actions channels companion scripts tests
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

@@ -1,4 +1,5 @@
-"""Safety replies: crisis (988), emergency (911), disclosures (RAINN, the Domestic Violence Hotline, 988), and the kind refusal to interpret a person's own result."""
+"""Safety replies: crisis (988), emergency (911), disclosures (RAINN, the Domestic Violence Hotline, 988),
+and the kind refusal to interpret a person's own result."""
 
 from __future__ import annotations
 

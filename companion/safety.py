@@ -48,7 +48,8 @@ _DIAGNOSIS = [
         r"\b(do|does|did) i (have|got) (breast )?cancer\b",
         r"\bam i (going to be )?(ok|okay|fine|sick|dying|going to die)\b",
         r"\b(is|are) (my|this|these) (\w+ ){0,3}(cancer|cancerous|malignant|benign|bad|serious|dangerous|normal)\b",
-        r"\b(read|interpret|look at|check|review|analy[sz]e|explain|tell me about) my (\w+ )?(report|results?|images?|mammogram|letter|scan|pictures|films|findings?)\b",
+        r"\b(read|interpret|look at|check|review|analy[sz]e|explain|tell me about) my (\w+ )?"
+        r"(report|results?|images?|mammogram|letter|scan|pictures|films|findings?)\b",
         r"\bwhat (does|do|did) my (\w+ )?(report|results?|images?|mammogram|letter|scan|pictures|radiologist|findings?) (say|show|mean|find|see)\b",
         r"\bmy (report|results?|letter|mammogram|scan) (says|said|shows|showed)\b.*\b(cancer|mean|bad|worried|worry|serious|die)\b",
         r"\b(based on|from|given) my (results?|report|images?|mammogram|letter)\b",

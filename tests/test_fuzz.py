@@ -158,7 +158,8 @@ def test_every_phone_reply_is_valid_twiml(query, replies, form):
 @FUZZ
 @given(st.recursive(
     st.none() | st.booleans() | st.integers() | WILD_TEXT,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["request", "type", "intent", "name", "slots", "question", "value", "session"]), inner, max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["request", "type", "intent", "name", "slots", "question", "value", "session"]), inner, max_size=4),
     max_leaves=12,
 ))
 def test_alexa_request_reading_never_fails_unexpectedly(request):

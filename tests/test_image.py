@@ -158,7 +158,7 @@ def test_nothing_of_the_build_machine_is_in_the_image(runner, tmp_path):
 
     # the build machine's own certificate authorities were lent to the build only
     for extra in Path("/usr/local/share/ca-certificates").glob("*.crt"):
-        body = "".join(l for l in extra.read_text().splitlines()[1:-1])
+        body = "".join(line for line in extra.read_text().splitlines()[1:-1])
         assert body[:200] not in (root / "etc/ssl/certs/ca-certificates.crt").read_text().replace("\n", ""), extra
     assert not list((root / "usr/local/share/ca-certificates").glob("*"))
 

@@ -1,4 +1,5 @@
-"""Understanding that holds: noise is never a goodbye, Miner's nine statements get the right help, follow-ups are read in context, and every new topic is answered on its own subject.
+"""Understanding that holds: noise is never a goodbye, Miner's nine statements get the right help,
+follow-ups are read in context, and every new topic is answered on its own subject.
 
 Over REST and the chat page here; the phone line and the speaker have the
 same checks in tests/test_phone_line.py and tests/test_speaker.py.

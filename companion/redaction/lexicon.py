@@ -146,7 +146,8 @@ def street_types() -> FrozenSet[str]:
     import usaddress
 
     # "is" (island) and the like would make "six mean is" a street; here a center is a clinic ("one breast center")
-    return frozenset(usaddress.STREET_NAMES - FUNCTION_WORDS - {"center", "centers", "centre", "ctr", "common", "commons"}) | {"st", "ave", "rd", "blvd", "ln", "dr", "ct", "hwy", "pkwy"}
+    not_streets = {"center", "centers", "centre", "ctr", "common", "commons"}
+    return frozenset(usaddress.STREET_NAMES - FUNCTION_WORDS - not_streets) | {"st", "ave", "rd", "blvd", "ln", "dr", "ct", "hwy", "pkwy"}
 
 
 @functools.lru_cache(maxsize=1)

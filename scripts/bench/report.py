@@ -15,7 +15,7 @@ def machine() -> Dict:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    mem_kib = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+    mem_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     try:
         from importlib.metadata import version
         rasa_version, sdk_version = version("rasa"), version("rasa-sdk")
@@ -154,9 +154,9 @@ def markdown(data: Dict) -> str:
     for t in data.get("targets", []):
         met = "n/a" if t["met"] is None else ("yes" if t["met"] else "**no**")
         lines.append(f"| {t['target']} | {_f(t['value'])} | {t['limit']} | {met} |")
-    errors = {name: sum(l.get("errors", 0) for l in run.get("levels", {}).values()) + run.get("long", {}).get("errors", 0)
+    errors = {name: sum(level.get("errors", 0) for level in run.get("levels", {}).values()) + run.get("long", {}).get("errors", 0)
               for name, run in runs.items()}
-    kinds = {name: {k: v for l in run.get("levels", {}).values() for k, v in l.get("error_kinds", {}).items()}
+    kinds = {name: {k: v for level in run.get("levels", {}).values() for k, v in level.get("error_kinds", {}).items()}
              for name, run in runs.items()}
     lines += ["", "## Errors", "",
               "A turn is an error unless it returns HTTP 200 with a non-empty reply carrying `custom.answer_id` "

@@ -64,11 +64,11 @@ def play(url: str, conversations: List[List[Dict[str, str]]]) -> Dict:
 def markdown(results: Dict[str, Dict], descriptions: Dict[str, str], show_misses: Dict[str, bool]) -> str:
     lines = ["## Conversations: follow-ups read in context", ""]
     for name, r in results.items():
-        f, l = r["first_turns"], r["follow_up_turns"]
+        first, later = r["first_turns"], r["follow_up_turns"]
         lines += [descriptions[name], "",
                   "| | right |", "|---|---|",
-                  f"| first turns | {f.get('right', 0)}/{f.get('n', 0)} |",
-                  f"| later turns (follow-ups and new questions) | {l.get('right', 0)}/{l.get('n', 0)} |",
+                  f"| first turns | {first.get('right', 0)}/{first.get('n', 0)} |",
+                  f"| later turns (follow-ups and new questions) | {later.get('right', 0)}/{later.get('n', 0)} |",
                   f"| whole conversations | {r['whole_conversations_right']}/{r['conversations']} |", ""]
         if show_misses.get(name) and r["misses"]:
             lines += ["| expected | got | turns |", "|---|---|---|"]

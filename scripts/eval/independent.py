@@ -18,7 +18,6 @@ compared with the label:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Dict, List, Sequence
 
 from eval import metrics

@@ -169,7 +169,9 @@ def markdown(result: Dict) -> str:
     if "out_of_domain_caught" in default:
         add(f"| out-of-domain texts caught (fallback or out_of_scope, threshold 0.3) | "
             f"{pct(result['threshold']['out_of_domain_caught_now'])} | {pct(default['out_of_domain_caught'])} | |")
-    cached = lambda m: " (model reused from build/eval/models)" if m["model_cached"] else ""
+    def cached(m: Dict) -> str:
+        return " (model reused from build/eval/models)" if m["model_cached"] else ""
+
     add(f"| training time | {minutes(ours['train_seconds'])}{cached(ours)} | {minutes(default['train_seconds'])}{cached(default)}, "
         "one TensorFlow thread while other parts ran | |")
     add(f"| parse time per message | {ours['parse_ms']:.0f} ms | {default['parse_ms']:.0f} ms | |")
@@ -215,12 +217,14 @@ def markdown(result: Dict) -> str:
     cv = result["cv_ours"]
     add("| pipeline | intent accuracy | macro F1 | training time per fold |")
     add("|---|---|---|---|")
-    add(f"| ours | {pct(cv['accuracy_mean'])} ± {pct(cv['accuracy_std'])} | {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | {minutes(cv['train_seconds_mean'])} |")
+    add(f"| ours | {pct(cv['accuracy_mean'])} ± {pct(cv['accuracy_std'])} | {cv['macro_f1_mean']:.3f} ± {cv['macro_f1_std']:.3f} | "
+        f"{minutes(cv['train_seconds_mean'])} |")
     cvd = result["cv_default"]
     if "skipped" in cvd:
         add(f"| default | {cvd['skipped']} | | |")
     else:
-        add(f"| default | {pct(cvd['accuracy_mean'])} ± {pct(cvd['accuracy_std'])} | {cvd['macro_f1_mean']:.3f} ± {cvd['macro_f1_std']:.3f} | {minutes(cvd['train_seconds_mean'])} |")
+        add(f"| default | {pct(cvd['accuracy_mean'])} ± {pct(cvd['accuracy_std'])} | {cvd['macro_f1_mean']:.3f} ± "
+            f"{cvd['macro_f1_std']:.3f} | {minutes(cvd['train_seconds_mean'])} |")
     add("")
     add(f"Raw top intent before the fallback (ours, pooled): accuracy {pct(cv['pooled_accuracy_raw'])}, macro F1 {cv['pooled_macro_f1_raw']:.3f}.")
     add("")
