@@ -10,9 +10,9 @@
 - `replies_for_replay` finds the replies already given to a message id, so a
   request sent twice is answered twice but handled once.
 
-Loading it applies companion.server_tuning (our time limit on action calls and
-the other changes to the Rasa server's internals) before `rasa run` loads the
-model, and puts the redaction on every log handler of the server.
+Loading it puts the redaction on every log handler of the server (again, if
+companion.launcher, which starts every Rasa server of this project and applies
+companion.server_tuning, has already done so).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
-import companion.server_tuning  # noqa: F401  (applied on import)
 from companion.content import content
 from companion.privacy import install_log_redaction
 from companion.tracker_store import private_store, take_failure

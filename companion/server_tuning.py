@@ -1,4 +1,8 @@
-"""Tuning of the Rasa server's own internals, applied when this project's channels load.
+"""Tuning of the Rasa server's own internals, applied by companion.launcher before Rasa starts.
+
+`apply()` refuses to patch any Rasa but the release below: the patches replace
+internals (a module constant, two methods, the graph runner, the agent loader)
+whose shape other releases may change.
 
 - The call to the action server gets our time limit (CC_ACTION_TIMEOUT seconds,
   default 4.5). Rasa waits up to five minutes; a caller cannot, and a slow
@@ -41,6 +45,7 @@ from rasa.shared.core.events import Event
 from companion.graph_runner import SequentialGraphRunner
 
 ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 4.5)
+SUPPORTED_RASA = "3.6.21"
 
 
 def _required_keys_by_event(schema: Dict[str, Any]) -> Dict[str, List[str]]:
@@ -123,12 +128,26 @@ def freezing_after_load(load: Callable[..., Awaitable[Any]]) -> Callable[..., Aw
     return load_then_freeze
 
 
-def apply() -> None:
+class UnsupportedRasa(RuntimeError):
+    """The installed Rasa is not the release the tuning was written against."""
+
+
+def applied() -> bool:
+    return getattr(rasa_agent.load_agent, "freezes_after_load", False)
+
+
+def apply(version: Optional[str] = None) -> None:
+    """Applies the tuning (once; a second call changes nothing)."""
+    import rasa
+
+    found = version or rasa.__version__
+    if found != SUPPORTED_RASA:
+        raise UnsupportedRasa(f"companion.server_tuning was written against Rasa {SUPPORTED_RASA}, not {found}: "
+                              "check each patch against the new release, then change SUPPORTED_RASA")
+    if applied():
+        return
     rasa_actions.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
     rasa_actions.RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(resolve_by_type)
     rasa_processor.DaskGraphRunner = SequentialGraphRunner
     rasa_agent.load_agent = freezing_after_load(rasa_agent.load_agent)
-
-
-apply()

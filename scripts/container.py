@@ -52,7 +52,7 @@ def server_command(args: Sequence[str], environ: Dict[str, str]) -> Tuple[List[s
         command = processes.action_server_command(port, host=environ.get("CC_INTERFACE") or "0.0.0.0")
         return command + rest, f"http://127.0.0.1:{port}/health"
     # plain Rasa command line, e.g. the Helm chart's `run --port 5005 ...`
-    return [processes.RASA, *args], (f"http://127.0.0.1:{_option(args, '--port') or 5005}/webhooks/health/"
+    return [*processes.LAUNCHER, *args], (f"http://127.0.0.1:{_option(args, '--port') or 5005}/webhooks/health/"
                                      if args[0] == "run" and "actions" not in args else None)
 
 

@@ -7,7 +7,7 @@
   name lists, english-words and usaddress's street types).
 
 The labelled set is tests/eval/redaction_set.yml (written before the recognisers). Also measured:
-how many ordinary questions lose words (tests/nlu_test.yml, tests/eval/independent_questions.yml,
+how many ordinary questions lose words (tests/nlu_test.yml, the development sets in tests/eval/,
 data/nlu/*.yml), and the time per message.
 
     PYTHONPATH=. .venv/bin/python scripts/evaluate_privacy.py
@@ -150,8 +150,8 @@ def score(messages: List[Dict], find: Callable[[str], List[Span]]) -> Dict:
 def ordinary_questions() -> Dict[str, List[str]]:
     sets = {
         "tests/nlu_test.yml": [e.text for e in data.load_examples(ROOT / "tests" / "nlu_test.yml")],
-        "tests/eval/independent_questions.yml": [
-            item["text"] for item in yaml.safe_load((ROOT / "tests/eval/independent_questions.yml").read_text())["examples"]],
+        **{f"tests/eval/{name}": [item["text"] for item in yaml.safe_load((ROOT / "tests/eval" / name).read_text())["examples"]]
+           for name in ("dev_questions.yml", "dev2_questions.yml")},
         # introductions.yml says names on purpose ("my name is Denise, why ...")
         "data/nlu.yml, data/nlu/*.yml (training, without introductions.yml)": [
             e.text for path in data.training_files(ROOT) if path.name != "introductions.yml"

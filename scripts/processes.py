@@ -20,6 +20,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).parent / "rasa")
+# Rasa's command line with the project's tuning applied first (companion/launcher.py)
+LAUNCHER = [sys.executable, "-m", "companion.launcher"]
 CREDENTIALS = ROOT / "credentials.yml"
 HOST = "127.0.0.1"
 ACTIONS_HEADER = "X-Actions-Secret"
@@ -63,7 +65,7 @@ def action_server_command(port: int, host: str = HOST) -> List[str]:
 
 
 def rasa_server_command(model: Path, endpoints: Path, port: int, *extra: str, interface: str = HOST) -> List[str]:
-    return [RASA, "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(CREDENTIALS),
+    return [*LAUNCHER, "run", "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(CREDENTIALS),
             "--port", str(port), "--interface", interface, *extra]
 
 

@@ -33,11 +33,11 @@ stop() {
 trap stop INT TERM EXIT
 
 if [ "${1:-}" = "shell" ]; then
-  "$VENV/bin/rasa" shell --model "$MODEL" --endpoints "$ENDPOINTS" --port "$RASA_PORT"
+  "$VENV/bin/python" -m companion.launcher shell --model "$MODEL" --endpoints "$ENDPOINTS" --port "$RASA_PORT"
   exit $?
 fi
 
-"$VENV/bin/rasa" run --model "$MODEL" --endpoints "$ENDPOINTS" \
+"$VENV/bin/python" -m companion.launcher run --model "$MODEL" --endpoints "$ENDPOINTS" \
   --credentials credentials.yml --port "$RASA_PORT" "${cors[@]}" &
 rasa_pid=$!
 echo "Starting: Rasa on http://localhost:$RASA_PORT (chat page: http://localhost:$RASA_PORT/webhooks/webchat/), actions on $ACTIONS_PORT. Ctrl-C stops both."

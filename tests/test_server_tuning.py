@@ -2,6 +2,8 @@
 
 import asyncio
 import gc
+import subprocess
+import sys
 
 import pytest
 import rasa.core.processor as rasa_processor
@@ -15,6 +17,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import events as sdk_events
 
 from companion import server_tuning
+from conftest import ROOT
+from scripts.processes import rasa_env
 from companion.graph_runner import SequentialGraphRunner
 
 SCHEMA = RemoteAction.action_response_format_spec()
@@ -113,7 +117,34 @@ def test_what_the_model_load_made_is_frozen_out_of_garbage_collection():
 def test_the_server_loads_its_model_through_the_freezing_loader():
     import rasa.core.agent
 
+    server_tuning.apply()
+    server_tuning.apply()  # a second call changes nothing
     assert getattr(rasa.core.agent.load_agent, "freezes_after_load", False)
+    assert server_tuning.freezing_after_load(rasa.core.agent.load_agent) is rasa.core.agent.load_agent
+
+
+def test_the_tuning_refuses_a_rasa_release_it_was_not_written_against():
+    with pytest.raises(server_tuning.UnsupportedRasa, match="3.6.21"):
+        server_tuning.apply(version="3.7.0")
+
+
+def test_every_entry_point_starts_rasa_through_the_launcher():
+    from scripts import container, processes
+
+    assert processes.rasa_server_command(ROOT / "m.tar.gz", ROOT / "e.yml", 5005)[:3] == processes.LAUNCHER
+    assert container.server_command(["run", "--port", "5005"], {})[0][:3] == processes.LAUNCHER
+    run_sh = (ROOT / "scripts" / "run.sh").read_text()
+    assert "companion.launcher shell" in run_sh and "companion.launcher run" in run_sh
+    assert "bin/rasa\" run" not in run_sh and "bin/rasa\" shell" not in run_sh
+
+
+def test_rasa_shell_gets_the_tuning_too():
+    # `make shell` is scripts/run.sh shell: Rasa's terminal chat, started by the launcher
+    done = subprocess.run([sys.executable, "-m", "companion.launcher", "shell", "--help"], cwd=ROOT,
+                          env=rasa_env(CC_SHOW_TUNING="1"), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "tuning applied for Rasa 3.6.21" in done.stderr
+    assert "usage: rasa shell" in done.stdout
 
 
 # ---- the graph runner: the trained model predicts the same with either runner -------------------------

@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence
 
 from companion.redaction import lexicon
 
-_WORD = re.compile(r"[#]?[A-Za-z0-9]+(?:['’.-][A-Za-z0-9]+)*")
+_WORD = re.compile(r"[#]?[A-Za-z0-9_]+(?:['’.-][A-Za-z0-9_]+)*")  # snake_case names (settings, code) are one word
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The independent evaluation: tests/eval/independent_questions.yml, a set written from the answer titles alone.
+"""The independent evaluation: the sets in tests/eval/, written from the answer titles alone.
 
 Nobody who wrote it saw the training data, and nothing in it is trained on
 (tests/test_nlu_data.py checks). It measures what a person gets, not only the
