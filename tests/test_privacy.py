@@ -69,6 +69,13 @@ def test_a_traceback_in_a_log_line_is_redacted(tmp_path):
     assert "ValueError" in written and "Lopez" not in written and "612-555-0143" not in written
 
 
+def published_words() -> str:
+    """Everything the content itself says, source names included."""
+    from companion.content import content
+
+    return " ".join(str(value) for value in vars(content()).values())
+
+
 def stored_bytes(assistant) -> bytes:
     return assistant.db.read_bytes() + b"".join(
         p.read_bytes() for p in assistant.db.parent.glob("conversations.db-*")
@@ -82,11 +89,15 @@ def test_nothing_personal_reaches_the_sqlite_store_or_the_logs(assistant, chat):
     chat.say("what are calcifications")
     stored = stored_bytes(assistant)
     logs = assistant.log_text()
-    for kind, (_, secret) in PERSONAL.items():
-        assert secret.encode() not in stored, kind
-        assert secret not in logs, kind
     with sqlite3.connect(assistant.db) as db:
         texts = [row[0] for row in db.execute("select data from events where type_name = 'user'")]
+    published = published_words()
+    for kind, (_, secret) in PERSONAL.items():
+        # a town can also be in a source's name ("The Breast Center of Maple Grove"): then only what she said counts
+        assert secret not in " ".join(texts), kind
+        if secret not in published:
+            assert secret.encode() not in stored, kind
+        assert secret not in logs, kind
     assert any("[phone]" in t for t in texts) and any("[email]" in t for t in texts)
 
 
