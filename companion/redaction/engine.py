@@ -102,6 +102,21 @@ def find_ours(text: str) -> List[Span]:
     return found
 
 
+_SCHEME = re.compile(r"(?i)^(https?://|www\.)")
+_SOURCE_FILE = re.compile(r"(?i)^[\w.-]+\.(py|pyc|pyx|yml|yaml|json|js|css|html|md|txt|gz|log|db|so|toml|cfg|ini|sh)$")
+
+
+def code_not_address(text: str, start: int, end: int) -> bool:
+    """A "web address" that is a file or a dotted name in a log line or traceback: "actions/answers.py",
+    "aiohttp.ClientResponseError" (.py and .cl are country domains too)."""
+    said = text[start:end]
+    if _SCHEME.match(said):
+        return False
+    cut_in_a_word = end < len(text) and (text[end].isalnum() or text[end] == "_")
+    in_a_path = start > 0 and text[start - 1] in "/\\"
+    return cut_in_a_word or in_a_path or bool(_SOURCE_FILE.match(said))
+
+
 # which label a span gets when two recognisers found exactly the same words (the more specific one)
 _TIE_ORDER = {"ID_NUMBER": 0, "PERSON": 1, "STREET_ADDRESS": 2, "LOCATION": 3}
 
@@ -153,7 +168,8 @@ class Redactor:
         results = self.analyzer.analyze(text, language="en")
         protected = protected_ranges(text, self.keep)
         spans = [(r.start, r.end, r.entity_type) for r in results
-                 if not any(r.start < end and start < r.end for start, end in protected)]
+                 if not any(r.start < end and start < r.end for start, end in protected)
+                 and not (r.entity_type == "URL" and code_not_address(text, r.start, r.end))]
         return merge(spans)
 
     def redact(self, text: str) -> str:
