@@ -1,5 +1,6 @@
 """No patient data kept: hashed conversation keys, personal details redacted before storing or logging, old conversations deleted."""
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -96,7 +97,8 @@ def test_nothing_personal_reaches_the_sqlite_store_or_the_logs(assistant, chat):
         # a town can also be in a source's name ("The Breast Center of Maple Grove"): then only what she said counts
         assert secret not in " ".join(texts), kind
         if secret not in published:
-            assert secret.encode() not in stored, kind
+            # as a word of its own: a ZIP code's digits can occur inside a timestamp or a hash by chance
+            assert not re.search(rb"(?<![0-9a-f.])" + re.escape(secret.encode()) + rb"(?![0-9a-f])", stored), kind
         assert secret not in logs, kind
     assert any("[phone]" in t for t in texts) and any("[email]" in t for t in texts)
 

@@ -191,7 +191,8 @@ def test_control_characters_are_dropped_before_the_assistant_reads_the_message(a
 
 
 def test_a_100000_character_message_is_cut_and_answered(assistant):
-    marker = f"marker{uuid.uuid4().hex[:8]}"
+    # letters only: a word of letters and digits may be a record number, and is redacted
+    marker = "marker" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:8])
     response = post(assistant, new_conversation(), f"{marker} what are calcifications? " + "x" * 100_000)
     assert response.status_code == 200
     assert Replies(response.json()["messages"]).customs
