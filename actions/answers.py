@@ -88,9 +88,8 @@ class ActionIsThatBad(CompanionAction):
     action_name = "action_is_that_bad"
 
     def respond(self, turn: Turn) -> None:
-        for answer_id in (turn.mentioned_topic(), _last_answer_id(turn), turn.slot("topic")):
-            topic = turn.content.answer(answer_id) if answer_id else None
-            if topic and "is_that_bad" in topic.context:
+        for topic in _candidates(turn):
+            if "is_that_bad" in topic.context:
                 _answer_context(turn, topic.id, "is_that_bad")
                 return
         turn.answer(turn.content.answer("callback_cancer_odds"))

@@ -94,8 +94,7 @@ def screen(text: str) -> Optional[str]:
 
 def classifier_alarm(parse_data: dict) -> Optional[str]:
     """A safety kind when the intent classifier alone is sure enough, else None."""
-    ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
-    top = max(ranking, key=lambda i: i.get("confidence") or 0.0)
+    top = _top(parse_data)  # nlu_fallback left out: it is present only when no intent reaches 0.55
     if top.get("name") in KINDS and (top.get("confidence") or 0.0) >= CLASSIFIER_THRESHOLD:
         return top["name"]
     return None
