@@ -1,5 +1,6 @@
 """No patient data kept: hashed conversation keys, personal details redacted before storing or logging, old conversations deleted."""
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -83,6 +84,11 @@ def stored_bytes(assistant) -> bytes:
     )
 
 
+def as_a_word(secret: str, data: bytes) -> bool:
+    """A ZIP code's digits can occur inside a timestamp, a message id or a hash by chance; only a word of its own counts."""
+    return re.search(rb"(?<![0-9a-f.])" + re.escape(secret.encode()) + rb"(?![0-9a-f])", data) is not None
+
+
 def test_nothing_personal_reaches_the_sqlite_store_or_the_logs(assistant, chat):
     chat.say("hello")
     for said, _ in PERSONAL.values():
@@ -93,13 +99,13 @@ def test_nothing_personal_reaches_the_sqlite_store_or_the_logs(assistant, chat):
     with sqlite3.connect(assistant.db) as db:
         texts = [row[0] for row in db.execute("select data from events where type_name = 'user'")]
     published = published_words()
+    said_texts = " ".join(json.loads(t)["text"] for t in texts)
     for kind, (_, secret) in PERSONAL.items():
         # a town can also be in a source's name ("The Breast Center of Maple Grove"): then only what she said counts
-        assert secret not in " ".join(texts), kind
+        assert secret not in said_texts, kind
         if secret not in published:
-            # as a word of its own: a ZIP code's digits can occur inside a timestamp or a hash by chance
-            assert not re.search(rb"(?<![0-9a-f.])" + re.escape(secret.encode()) + rb"(?![0-9a-f])", stored), kind
-        assert secret not in logs, kind
+            assert not as_a_word(secret, stored), kind
+        assert not as_a_word(secret, logs.encode()), kind
     assert any("[phone]" in t for t in texts) and any("[email]" in t for t in texts)
 
 
