@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from actions import phone_call
 from actions.base import CompanionAction, Turn
 from companion import safety
 from companion.content import Spoken
@@ -28,19 +29,27 @@ class ActionAnswer(CompanionAction):
         answer = turn.content.answer_for_intent(turn.intent)
         if answer is None:
             turn.behaviour("did_you_mean_none", "fallback")
+        elif turn.heard_poorly:
+            # a caller the recogniser barely heard is asked whether this is what she asked, before it is answered
+            phone_call.confirm(turn, answer)
+        else:
+            answer_question(turn, answer)
+
+
+def answer_question(turn: Turn, answer) -> None:
+    """An answer to a question, in the conversation's context: a BI-RADS category she named, a biopsy for the finding discussed."""
+    if answer.id in ("birads_categories", "birads_zero") and not (answer.id == "birads_zero"
+                                                                   and turn.entity("birads") == "0"):
+        if answer_birads_category(turn):
             return
-        if answer.id in ("birads_categories", "birads_zero") and not (answer.id == "birads_zero"
-                                                                       and turn.entity("birads") == "0"):
-            if answer_birads_category(turn):
-                return
-        if answer.id == "biopsy_likelihood":
-            topic_id = turn.mentioned_topic(entities=("finding",)) or turn.slot("topic")
-            topic = turn.content.answer(topic_id) if topic_id else None
-            if topic and "biopsy" in topic.context:
-                # "Will I need a biopsy for that?": the answer about biopsies for the finding in question
-                _answer_context(turn, topic.id, "biopsy")
-                return
-        turn.answer(answer)
+    if answer.id == "biopsy_likelihood":
+        topic_id = turn.mentioned_topic(entities=("finding",)) or turn.slot("topic")
+        topic = turn.content.answer(topic_id) if topic_id else None
+        if topic and "biopsy" in topic.context:
+            # "Will I need a biopsy for that?": the answer about biopsies for the finding in question
+            _answer_context(turn, topic.id, "biopsy")
+            return
+    turn.answer(answer)
 
 
 def answer_birads_category(turn: Turn, personal: Optional[bool] = None) -> bool:

@@ -3,8 +3,10 @@
 Slots the actions keep (none influences the dialogue policies):
 - last_reply: what was said last, so it can be repeated ("answer:<id>:<part>[:<extra>]" or "behaviour:<key>:<kind>")
 - topic: the answer id a finding or test was last discussed in, for "is that bad?" and "and a biopsy for that?"
-- pending_offer: what a "yes" would accept ("answer:<id>", "more:<id>", "handoff", "goodbye", "dial:<help line key>")
+- pending_offer: what a "yes" would accept ("answer:<id>", "more:<id>", "handoff", "goodbye", "dial:<help line key>",
+  and on the phone "confirm:<id>", "dial:support", "hangup", "person"; see actions/phone_call.py)
 - misunderstood: consecutive turns not understood
+- silences: consecutive phone turns with nothing heard (or a key that means nothing)
 - disclaimer_given: the one-line disclaimer has been shown
 """
 
@@ -45,6 +47,14 @@ class Turn:
     @property
     def voice(self) -> bool:
         return is_voice(self.channel)
+
+    @property
+    def heard_poorly(self) -> bool:
+        """The voice channel's recogniser was unsure of what it heard (`heard_poorly` in the message's metadata)."""
+        for event in reversed(self.tracker.events):
+            if event.get("event") == "user":
+                return bool((event.get("metadata") or {}).get("heard_poorly"))
+        return False
 
     @property
     def intent(self) -> str:
@@ -119,13 +129,21 @@ class CompanionAction(Action):
     """An action that works through a Turn; subclasses implement `respond`."""
 
     action_name = ""
+    # only a silence or a key that means nothing continues the phone line's count of them
+    keeps_silence_count = False
 
     def name(self) -> Text:
         return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        from actions import phone_call
+
         turn = Turn(dispatcher, tracker)
         self.respond(turn)
+        if phone_call.on_phone(turn):
+            if not self.keeps_silence_count:
+                turn.set("silences", 0.0)
+            phone_call.add_prompt(turn)
         return turn.events
 
     def respond(self, turn: Turn) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import List
 
+from actions import phone_call
+from actions.answers import answer_question
 from actions.base import CompanionAction, Turn
 from actions.escalation import hand_off
 from companion.content import Spoken
@@ -60,6 +62,10 @@ class ActionGoodbye(CompanionAction):
     action_name = "action_goodbye"
 
     def respond(self, turn: Turn) -> None:
+        if turn.slot("pending_offer") == "hangup":
+            # "hang up" after the emergency message: the caller chose to free the line for 911
+            phone_call.hang_up(turn)
+            return
         confidence = (turn.tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
         if confidence >= GOODBYE_CONFIDENCE and turn.domain_verdict() != "noise":
             say_goodbye(turn)
@@ -118,8 +124,8 @@ class ActionAffirm(CompanionAction):
         offer = turn.slot("pending_offer") or ""
         kind, _, value = offer.partition(":")
         turn.set("pending_offer", None)
-        if kind == "answer" and turn.content.answer(value):
-            turn.answer(turn.content.answer(value))
+        if kind in ("answer", "confirm") and turn.content.answer(value):
+            answer_question(turn, turn.content.answer(value))
         elif kind == "more" and turn.content.answer(value):
             answer = turn.content.answer(value)
             turn.answer(answer, part="more", body=Spoken(answer.more, answer.more))
@@ -127,11 +133,17 @@ class ActionAffirm(CompanionAction):
             hand_off(turn, reason="accepted_offer")
         elif kind == "goodbye":
             say_goodbye(turn)
+        elif offer == "hangup":
+            phone_call.hang_up(turn)
+        elif offer == "dial:support":
+            phone_call.dial_support(turn)
         elif kind == "dial" and value in turn.content.lines:
             line = turn.content.lines[value]
             reply_kind = "crisis" if value in turn.content.line_replies.get("crisis", ()) else "disclosure"
             key = "connecting_crisis_line" if reply_kind == "crisis" else "connecting_line"
-            turn.behaviour(key, reply_kind, dial=line.number, fields={"line": line.spoken_name if turn.voice else line.name})
+            leg = "crisis" if line.number == "988" else line.key
+            turn.behaviour(key, reply_kind, dial=line.number, leg=leg,
+                           fields={"line": line.spoken_name if turn.voice else line.name})
         else:
             turn.behaviour("anything_else", "help", buttons=starter_buttons(turn))
 
@@ -142,5 +154,9 @@ class ActionDeny(CompanionAction):
     action_name = "action_deny"
 
     def respond(self, turn: Turn) -> None:
+        if (turn.slot("pending_offer") or "").startswith("confirm:"):
+            # not what she asked: she is asked to say it again, in a few words
+            phone_call.ask_again(turn)
+            return
         turn.set("pending_offer", None)
         turn.behaviour("deny", "help", buttons=starter_buttons(turn))

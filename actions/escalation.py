@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import ConversationPaused
 
+from actions import phone_call
 from actions.answers import answer_birads_category
 from actions.base import CompanionAction, Turn
 from companion.escalation import plan_handoff, record_handoff
@@ -20,7 +21,7 @@ PAUSING_CHANNELS = frozenset({"webchat"})
 MISUNDERSTOOD_LIMIT = 2
 
 
-def hand_off(turn: Turn, reason: str, prefix_key: str = "") -> None:
+def hand_off(turn: Turn, reason: str, prefix_key: str = "", stayed_on_line: bool = False) -> None:
     handoff = plan_handoff(turn.facility)
     key = "handoff_open" if handoff.clinic_reachable else "handoff_support_only"
     prefix = turn.content.behaviour(prefix_key) if prefix_key else None
@@ -29,6 +30,8 @@ def hand_off(turn: Turn, reason: str, prefix_key: str = "") -> None:
     record_handoff(turn.tracker.sender_id, turn.channel, reason, handoff)
     turn.set("misunderstood", 0.0)
     turn.set("pending_offer", None)
+    if phone_call.on_phone(turn):
+        phone_call.after_handoff(turn, handoff.as_dict()["transfer"], stayed_on_line)
     if turn.channel in PAUSING_CHANNELS:
         turn.events.append(ConversationPaused())
 

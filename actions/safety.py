@@ -3,6 +3,7 @@ and the kind refusal to interpret a person's own result."""
 
 from __future__ import annotations
 
+from actions import phone_call
 from actions.answers import answer_birads_category
 from actions.base import CompanionAction, Turn
 from companion import safety
@@ -23,6 +24,8 @@ class ActionSafetyResponse(CompanionAction):
             return
         if kind == safety.EMERGENCY:
             turn.behaviour("emergency", "emergency", dial="911", buttons=[button("Call 911", "tel:911")])
+            # a phone call cannot be connected to 911: the caller may choose to have the line freed to dial it
+            turn.set("pending_offer", "hangup" if phone_call.on_phone(turn) else None)
             return
         lines = turn.content.lines_for(kind)
         offered = lines[0] if lines else None

@@ -42,7 +42,6 @@ from scripts.replicated import ENDPOINTS, HOST, LOCK_KEY_PREFIX, REDIS_LOCK_DB, 
 from channels import twiml
 from channels.alexa import REPROMPT_TROUBLE
 from channels.alexa_verification import cert_cache_name
-from channels.twilio_voice import OFFER_SUPPORT
 from companion.content import content
 from companion.privacy import conversation_key
 from companion.render import render_behaviour
@@ -469,7 +468,7 @@ def assert_apology(turn: Turn) -> None:
         assert turn.texts == [APOLOGY], turn.xml
         assert SUPPORT_SPOKEN in turn.xml, "the number is read as a telephone number"
         # and offers to connect her to the support line
-        assert turn.prompt == OFFER_SUPPORT.format(support_name=FACILITY.support_name), turn.xml
+        assert turn.prompt == content().voice["phone"]["offer_support"].format(support_name=FACILITY.support_name), turn.xml
         assert "offer=support" in turn.next_url, turn.xml
     else:
         assert turn.texts == [APOLOGY], turn.body

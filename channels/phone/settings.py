@@ -1,0 +1,61 @@
+"""How the phone line speaks, listens and checks requests: credentials.yml keys, overridden by the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Mapping, Optional
+
+DEFAULT_VOICE = "Polly.Joanna-Neural"
+DEFAULT_LANGUAGE = "en-US"
+# phone_call is Twilio's model trained on telephone-quality (8 kHz) audio, which is what a caller's
+# question arrives as; it accepts hints and, unlike the "default" model, speechTimeout="auto".
+DEFAULT_SPEECH_MODEL = "phone_call"
+# below this Twilio confidence a question is confirmed before it is answered
+DEFAULT_LOW_CONFIDENCE = 0.5
+# Twilio waits 15 s for TwiML; the caller hears something well before that.
+DEFAULT_REPLY_TIMEOUT = 10.0
+_FALSE_WORDS = {"false", "0", "no", "off"}
+
+
+def _flag(value: Optional[str], default: bool) -> bool:
+    if value is None or str(value).strip() == "":
+        return default
+    return str(value).strip().lower() not in _FALSE_WORDS
+
+
+@dataclasses.dataclass(frozen=True)
+class PhoneSettings:
+    auth_token: str = ""
+    validate_signature: bool = True
+    public_url: str = ""
+    voice: str = DEFAULT_VOICE
+    language: str = DEFAULT_LANGUAGE
+    speech_model: str = DEFAULT_SPEECH_MODEL
+    low_confidence: float = DEFAULT_LOW_CONFIDENCE
+    reply_timeout: float = DEFAULT_REPLY_TIMEOUT
+
+    @classmethod
+    def load(cls, credentials: Optional[Mapping[str, Any]] = None, environ: Mapping[str, str] = os.environ) -> "PhoneSettings":
+        given = dict(credentials or {})
+
+        def pick(env: str, key: str, default: Any) -> Any:
+            value = environ.get(env) or given.get(key)
+            return default if value in (None, "") else value
+
+        return cls(
+            auth_token=str(pick("TWILIO_AUTH_TOKEN", "auth_token", "")),
+            validate_signature=_flag(environ.get("TWILIO_VALIDATE_SIGNATURE"), True),
+            public_url=str(pick("TWILIO_PUBLIC_URL", "public_url", "")).rstrip("/"),
+            voice=str(pick("TWILIO_VOICE", "voice", DEFAULT_VOICE)),
+            language=str(pick("TWILIO_LANGUAGE", "language", DEFAULT_LANGUAGE)),
+            speech_model=str(pick("TWILIO_SPEECH_MODEL", "speech_model", DEFAULT_SPEECH_MODEL)),
+            low_confidence=float(pick("TWILIO_LOW_CONFIDENCE", "low_confidence", DEFAULT_LOW_CONFIDENCE)),
+            reply_timeout=float(pick("TWILIO_REPLY_TIMEOUT", "reply_timeout", DEFAULT_REPLY_TIMEOUT)),
+        )
+
+    @property
+    def signature_mode(self) -> str:
+        if not self.validate_signature:
+            return "off"
+        return "on" if self.auth_token else "no token"
