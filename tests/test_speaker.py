@@ -578,7 +578,7 @@ def test_when_the_assistant_cannot_answer_the_person_hears_where_to_get_help(ass
 
 
 def test_a_very_long_reply_is_cut_at_a_sentence_end_within_alexas_limit():
-    from channels.alexa import ReplyRenderer
+    from channels.alexa_render import ReplyRenderer
 
     body = ReplyRenderer(load_facility()).response([{"text": "This sentence is long enough to matter. " * 400}])
 
