@@ -22,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) content/terms.yml \
+TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml data/rules/*.yml) content/terms.yml \
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
@@ -59,7 +59,9 @@ $(SYSTEM_DEPS): scripts/system-packages.sh
 	scripts/system-packages.sh
 	@mkdir -p build && touch $@
 
-train: $(MODEL)
+train: $(STAMP_DEPS)
+	@$(PY) scripts/sync_answers.py
+	@$(MAKE) --no-print-directory $(MODEL)
 
 $(MODEL): $(STAMP_DEPS) $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name callback-companion --out models --quiet
