@@ -38,7 +38,7 @@ help:
 	@echo "make call   - play a phone call in the terminal"
 	@echo "make fuzz   - the fuzz tests with a long budget"
 	@echo "make lock   - regenerate requirements/lock.txt from requirements/requirements.in"
-	@echo "make lint   - ruff over the project's Python (make test runs it)"
+	@echo "make lint   - ruff and mypy over the project's Python (make test runs it)"
 	@echo "make image  - the container image (BASE=local: its base built from Debian's packages)"
 
 setup: $(STAMP_DEPS) $(SPACY_MODEL)/meta.json
@@ -76,9 +76,10 @@ shell: setup train
 test: setup system-packages lint
 	$(PY) -m pytest
 
-# pyflakes and pycodestyle over the project's Python (ruff.toml)
+# pyflakes and pycodestyle over the project's Python (ruff.toml), and types where they pay (mypy.ini)
 lint: setup
 	$(VENV)/bin/ruff check actions channels companion scripts tests
+	$(VENV)/bin/mypy
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

@@ -69,7 +69,7 @@ def answer_birads_category(turn: Turn, personal: Optional[bool] = None) -> bool:
 
 
 def _answer_context(turn: Turn, answer_id: str, kind: str) -> None:
-    answer = turn.content.answer(answer_id)
+    answer = turn.content.required(answer_id)
     text = answer.context[kind]
     turn.answer(answer, part=kind, body=Spoken(text, text), extra="", topic=answer.id)
 
@@ -101,7 +101,7 @@ class ActionIsThatBad(CompanionAction):
             if "is_that_bad" in topic.context:
                 _answer_context(turn, topic.id, "is_that_bad")
                 return
-        turn.answer(turn.content.answer("callback_cancer_odds"))
+        turn.answer(turn.content.required("callback_cancer_odds"))
 
 
 class ActionNextStep(CompanionAction):
@@ -113,7 +113,7 @@ class ActionNextStep(CompanionAction):
         last = _last_answer_id(turn)
         answer = turn.content.answer(last) if last else None
         following = answer.next if answer and answer.next else (answer.follow_ups[0] if answer else "followup_appointment")
-        turn.answer(turn.content.answer(following))
+        turn.answer(turn.content.required(following))
 
 
 class ActionRepeat(CompanionAction):

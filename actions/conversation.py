@@ -93,7 +93,7 @@ class ActionComfort(CompanionAction):
 
     def respond(self, turn: Turn) -> None:
         turn.behaviour("comfort", "help", remember=False, disclaimer=False)
-        turn.answer(turn.content.answer("coping_while_waiting"))
+        turn.answer(turn.content.required("coping_while_waiting"))
 
 
 class ActionAboutMe(CompanionAction):
@@ -127,7 +127,7 @@ class ActionAffirm(CompanionAction):
         if kind in ("answer", "confirm") and turn.content.answer(value):
             answer_question(turn, turn.content.answer(value))
         elif kind == "more" and turn.content.answer(value):
-            answer = turn.content.answer(value)
+            answer = turn.content.required(value)
             turn.answer(answer, part="more", body=Spoken(answer.more, answer.more))
         elif kind == "handoff":
             hand_off(turn, reason="accepted_offer")

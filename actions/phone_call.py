@@ -69,7 +69,7 @@ def offer_prompt(turn: Turn, offer: str, kind: str = "") -> Optional[str]:
     """What the caller is asked when this offer is open; None for an offer with nothing to press."""
     name, _, value = offer.partition(":")
     if name == "confirm" and turn.content.answer(value):
-        return words(turn, "confirm_topic", topic=turn.content.answer(value).topic)
+        return words(turn, "confirm_topic", topic=turn.content.required(value).topic)
     if offer == "dial:support":
         return words(turn, "offer_support", support_name=turn.facility.support_name)
     if name == "dial" and value in turn.content.lines:
@@ -95,7 +95,7 @@ def add_prompt(turn: Turn) -> None:
     elif kind == "greeting":
         custom["prompt"] = menu(turn)
     elif turn.content.answer(kind) is not None:
-        has_more = bool(turn.content.answer(kind).more) and custom.get("part", "main") == "main"
+        has_more = bool(turn.content.required(kind).more) and custom.get("part", "main") == "main"
         custom["prompt"] = words(turn, "next_with_more" if has_more else "next_question")
     else:
         said = [m.get("text") or "" for m in turn.dispatcher.messages if m.get("text")]

@@ -20,7 +20,7 @@ class ActionSafetyResponse(CompanionAction):
         if kind is None:
             # only a hesitant classifier thinks so: answer the worry, and say where help is
             turn.behaviour("check_in", "help", remember=False, disclaimer=False)
-            turn.answer(turn.content.answer("coping_while_waiting"))
+            turn.answer(turn.content.required("coping_while_waiting"))
             return
         if kind == safety.EMERGENCY:
             turn.behaviour("emergency", "emergency", dial="911", buttons=[button("Call 911", "tel:911")])

@@ -189,6 +189,10 @@ class Content:
     def answer(self, answer_id: str) -> Optional[Answer]:
         return self.answers.get(answer_id)
 
+    def required(self, answer_id: str) -> Answer:
+        """An answer the dialogue relies on (REQUIRED_ANSWER_IDS, or one already looked up); KeyError if missing."""
+        return self.answers[answer_id]
+
     def answer_for_intent(self, intent: str) -> Optional[Answer]:
         if intent and intent.startswith("ask_"):
             return self.answers.get(intent[len("ask_"):])

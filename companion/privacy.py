@@ -136,12 +136,13 @@ def install_log_redaction() -> None:
         original(self, *args, **kwargs)
         self.addFilter(_FILTER)
 
-    logging.Handler.__init__ = init_with_filter
+    logging.Handler.__init__ = init_with_filter  # type: ignore[method-assign]
     # Python's last resort for records with no handler at all
     if logging.lastResort is not None:
         logging.lastResort.addFilter(_FILTER)
     sys.excepthook = _redacted_excepthook
-    threading.excepthook = lambda hook_args: sys.excepthook(hook_args.exc_type, hook_args.exc_value, hook_args.exc_traceback)
+    threading.excepthook = lambda hook_args: sys.excepthook(
+        hook_args.exc_type, hook_args.exc_value or hook_args.exc_type(), hook_args.exc_traceback)
     for name in ("presidio-analyzer", "presidio-anonymizer"):
         logging.getLogger(name).setLevel(logging.WARNING)
     _installed = True

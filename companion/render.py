@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from companion import phone
 from companion.content import Answer, Content, Source, Spoken, credit_sentence
@@ -81,7 +81,7 @@ def render_answer(
     voice = is_voice(channel)
     body = body or Spoken(answer.spoken, answer.text)
     sources = answer.sources
-    custom = {"answer_id": answer.id, "sources": [s.reference() for s in sources]}
+    custom: Dict[str, Any] = {"answer_id": answer.id, "sources": [s.reference() for s in sources]}
     if part != "main":
         custom["part"] = part
     custom.update({k: v for k, v in custom_extra.items() if v is not None})
