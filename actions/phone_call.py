@@ -94,9 +94,8 @@ def add_prompt(turn: Turn) -> None:
         custom["prompt"] = offer
     elif kind == "greeting":
         custom["prompt"] = menu(turn)
-    elif turn.content.answer(kind) is not None:
-        has_more = bool(turn.content.required(kind).more) and custom.get("part", "main") == "main"
-        custom["prompt"] = words(turn, "next_with_more" if has_more else "next_question")
+    elif "sources" in custom:  # a curated answer
+        custom["prompt"] = words(turn, "next_with_more" if custom.get("has_more") else "next_question")
     else:
         said = [m.get("text") or "" for m in turn.dispatcher.messages if m.get("text")]
         asked = bool(said) and said[-1].rstrip().endswith("?")

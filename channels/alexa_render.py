@@ -120,9 +120,8 @@ class ReplyRenderer:
             return REPROMPT_HANDOFF
         if kind == "fallback" and custom.get("choices"):
             return REPROMPT_DID_YOU_MEAN
-        answer = content().answer(kind) if kind else None
-        if answer is not None:
-            if answer.more and not custom.get("part"):
+        if "sources" in custom:  # a curated answer
+            if custom.get("has_more"):
                 return REPROMPT_MORE
             follow_ups = custom.get("follow_ups") or []
             if follow_ups and follow_ups[0].get("title"):

@@ -84,6 +84,8 @@ def render_answer(
     custom: Dict[str, Any] = {"answer_id": answer.id, "sources": [s.reference() for s in sources]}
     if part != "main":
         custom["part"] = part
+    if answer.more and part == "main":
+        custom["has_more"] = True
     custom.update({k: v for k, v in custom_extra.items() if v is not None})
     follow_ups = [content.answers[f] for f in answer.follow_ups if f in content.answers]
     if voice:
