@@ -425,9 +425,11 @@ def _texts(c: Content):
         for kind, words in a.context.items():
             yield f"answer {a.id!r} context {kind}", words
         for category, words in a.categories.items():
-            yield f"answer {a.id!r} category {category}", f"{words.spoken} {words.text}"
+            yield f"answer {a.id!r} category {category} spoken", words.spoken
+            yield f"answer {a.id!r} category {category} text", words.text
     for key, message in c.behaviours.items():
-        yield f"behaviour {key!r}", f"{message.spoken} {message.text}"
+        yield f"behaviour {key!r} spoken", message.spoken
+        yield f"behaviour {key!r} text", message.text
     for section, table in c.voice.items():
         for key, words in table.items():
             yield f"voice.yml {section} {key}", words
