@@ -34,7 +34,8 @@ class _Gaps:
     """Collects what the translation lacks, as sentences an editor can act on."""
 
     def __init__(self, lang: str):
-        self.lang, self.found = lang, []  # type: str, List[str]
+        self.lang = lang
+        self.found: List[str] = []
 
     def missing(self, what: str) -> None:
         self.found.append(f"{what} has no {self.lang} words (the English stand in)")
