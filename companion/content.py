@@ -2,7 +2,9 @@
 
 The content is data that clinicians edit. Nothing here writes words of its own;
 `check_content` lists every rule an edit could break, for the tests and for
-`python -m companion.content` before a restart.
+`python -m companion.content` before a restart. English is the original;
+another language (content/<lang>/, see companion/translation.py) gives its own
+words for the same ids and keeps the English facts.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import functools
 import re
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
 from companion import PROJECT_ROOT
+from companion.readability import fernandez_huerta, reading_grade, szigriszt_pazos
 
 CONTENT_DIR = PROJECT_ROOT / "content"
+LANGUAGES = ("en", "es")  # the first is the original, and the default
 
 SPOKEN_MAX_WORDS = 60
 TEXT_MAX_WORDS = 120
@@ -65,26 +69,46 @@ TOPIC_ANSWERS = {
 }
 
 READING_GRADE_MAX = 8.0  # Flesch-Kincaid grade of spoken, text and more
+# Fernández-Huerta reading ease of Spanish spoken, text and more: 70 to 80 reads as "fairly easy", about 6th grade
+READING_EASE_MIN = 70.0
 
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 # a phone number said digit by digit ("1 8 0 0, 2 2 7", "9 8 8"): voice only, chat shows 1-800-227-2345
 _SPOKEN_DIGITS = re.compile(r"\b\d(?:,? \d){2,}\b")
 # Odds-based reassurance ("most callbacks are not cancer", "4 in 5 biopsies are benign"): never said where
 # the person may be at high risk (see HIGH_RISK_PLACES).
-_ODDS_REASSURANCE = re.compile(
-    r"\b(most|many|nearly all|almost all|usually|often|\w+ (in|of|out of) (every )?(\w+|\d+)|\d+ ?%|percent)\b"
-    r"[^.]*\b(not (to )?be cancer|not cancer|no cancer|aren't cancer|isn't cancer|benign|harmless|nothing serious|"
-    r"turns? out fine|not serious)\b",
-    re.IGNORECASE,
-)
+_ODDS_REASSURANCE = {
+    "en": re.compile(
+        r"\b(most|many|nearly all|almost all|usually|often|\w+ (in|of|out of) (every )?(\w+|\d+)|\d+ ?%|percent)\b"
+        r"[^.]*\b(not (to )?be cancer|not cancer|no cancer|aren't cancer|isn't cancer|benign|harmless|nothing serious|"
+        r"turns? out fine|not serious)\b",
+        re.IGNORECASE,
+    ),
+    "es": re.compile(
+        r"\b(la mayor[ií]a|muchas?|muchos|casi tod[oa]s|por lo general|suelen?|a menudo|\w+ de cada \w+|\d+ ?%|"
+        r"por ciento)\b[^.]*\b(no (son|es|sea|sean|era|eran|resulta\w*|termina\w*) (un )?c[aá]ncer|sin c[aá]ncer|"
+        r"no hay c[aá]ncer|benign[oa]s?|inofensiv[oa]s?|nada grave|no (es|son) grave)",
+        re.IGNORECASE,
+    ),
+}
 HIGH_RISK_CATEGORIES = ("4", "5", "6")
 HIGH_RISK_ANSWERS = ("finding_distortion", "biopsy_results_timing")
 _DIGIT_RUN = re.compile(r"\d{3,}")
 _LIST_LINE = re.compile(r"^\s*([-*•]|\d+[.)])\s", re.MULTILINE)
+_BRACKETS = re.compile(r"[()\[\]]")
+# a Spanish reply that gives 988 also gives its Spanish option: press 2 on a call, AYUDA in a text
+_LINE_988 = re.compile(r"\b9 ?8 ?8\b")
+_SPANISH_988 = re.compile(r"\boprim\w* (el )?(2|dos)\b|\bAYUDA\b")
 
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+def language(tag: Optional[str]) -> str:
+    """'es' for 'es', 'es-US' or 'es_MX'; the original language for anything it does not know."""
+    code = (tag or "").replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else LANGUAGES[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,16 +183,16 @@ class HelpLine:
     sms_body: str = ""
     chat: str = ""
     hours: str = ""
+    press: str = ""  # the key a caller presses once the line answers, for this language's counsellors
 
     def as_dict(self) -> Dict[str, str]:
         """The form the reply contract carries under `lines`."""
         line = {"name": self.name, "phone": self.number, "display": self.display, "tel": f"tel:{self.number}"}
         if self.sms:
             line["sms"] = f"sms:{self.sms}" + (f"?body={self.sms_body}" if self.sms_body else "")
-        if self.chat:
-            line["chat"] = self.chat
-        if self.hours:
-            line["hours"] = self.hours
+        for field in ("chat", "hours", "press"):
+            if getattr(self, field):
+                line[field] = getattr(self, field)
         return line
 
 
@@ -182,6 +206,18 @@ class Content:
     lines: Dict[str, HelpLine] = dataclasses.field(default_factory=dict)
     # safety kind -> the help lines its reply gives, the one offered on the phone first
     line_replies: Dict[str, Tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # the words around the content: buttons, "Source:", the spoken credit (content/labels.yml)
+    labels: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    lang: str = LANGUAGES[0]
+    # what a translation lacks, each as a sentence for the content check; English words stand in for it
+    untranslated: Tuple[str, ...] = ()
+
+    def label(self, key: str, **fields: str) -> str:
+        return str(self.labels[key]).format(**fields)
+
+    def credit(self, sources) -> str:
+        """The spoken credit in this language: "This is from X." or "This is from X and Y."."""
+        return credit_sentence(sources, self.labels)
 
     def lines_for(self, kind: str) -> List[HelpLine]:
         return [self.lines[key] for key in self.line_replies.get(kind, ()) if key in self.lines]
@@ -215,7 +251,17 @@ def _block(value) -> str:
     return "\n".join(line.rstrip() for line in str(value or "").strip().splitlines())
 
 
-def load_content(directory: Path = CONTENT_DIR) -> Content:
+def load_content(directory: Path = CONTENT_DIR, lang: str = LANGUAGES[0]) -> Content:
+    """The content in `lang`: the English files, with content/<lang>/ laid over them for another language."""
+    english = _load_english(directory)
+    if language(lang) == LANGUAGES[0]:
+        return english
+    from companion.translation import translate
+
+    return translate(english, directory, language(lang))
+
+
+def _load_english(directory: Path) -> Content:
     raw_sources = _read(directory / "sources.yml").get("sources", {})
     sources = {
         key: Source(
@@ -278,13 +324,18 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
              for key, line in (raw_lines.get("lines") or {}).items()}
     line_replies = {kind: tuple(keys or ()) for kind, keys in (raw_lines.get("replies") or {}).items()}
     return Content(answers=answers, sources=sources, behaviours=behaviours, starters=starters, voice=voice,
-                   lines=lines, line_replies=line_replies)
+                   lines=lines, line_replies=line_replies, labels=_read(directory / "labels.yml"))
 
 
-@functools.lru_cache(maxsize=1)
-def content() -> Content:
-    """The content as loaded when this process first asked: edits show after a restart."""
-    return load_content()
+def content(lang: Optional[str] = None) -> Content:
+    """The content in a language ('en' unless asked, 'es', or a tag such as 'es-US'), as loaded when this process
+    first asked for it: edits show after a restart."""
+    return _cached(language(lang))
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(lang: str) -> Content:
+    return load_content(lang=lang)
 
 
 def _spoken_problems(where: str, text: str) -> List[str]:
@@ -298,26 +349,34 @@ def _spoken_problems(where: str, text: str) -> List[str]:
     return problems
 
 
-def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade; each list line counts as a sentence, as a reader sees it."""
-    import textstat
+def _answer_speech_problems(where: str, text: str) -> List[str]:
+    """What an answer's spoken words must not have beyond the rules for all speech: numbers in digits
+    (phone numbers go digit by digit, other numbers as words), brackets, or a question at the end."""
+    problems = []
+    if re.search(r"\d", _SPOKEN_DIGITS.sub("", text)):
+        problems.append(f"{where}: spoken text has a number in digits; say it in words (phone numbers digit by digit)")
+    if _BRACKETS.search(text):
+        problems.append(f"{where}: spoken text has brackets")
+    if text.rstrip().endswith("?"):
+        problems.append(f"{where}: spoken text ends with a question; the voice channel adds its own prompt")
+    return problems
 
-    lines = [line.strip().lstrip("-*• ").strip() for line in (text or "").splitlines()]
-    sentences = [line if line[-1:] in ".?!:" else line + "." for line in lines if line]
-    return float(textstat.flesch_kincaid_grade(" ".join(sentences))) if sentences else 0.0
 
-
-def credit_sentence(sources) -> str:
-    """The spoken credit: "This is from X." or "This is from X and Y."."""
+def credit_sentence(sources, labels: Optional[Dict[str, Any]] = None) -> str:
+    """The spoken credit: "This is from X." or "This is from X and Y."; `labels` gives another language's words."""
+    labels = labels or content().labels
     names = list(dict.fromkeys(s.spoken_name for s in sources))
     if not names:
         return ""
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"This is from {joined}."
+    joined = names[0] if len(names) == 1 else labels["credit_join"].join(names[:-1]) + labels["credit_and"] + names[-1]
+    sentence = labels["credit"].format(names=joined)
+    for written, said in (labels.get("contractions") or {}).items():  # Spanish "de el" is said "del"
+        sentence = sentence.replace(written, said)
+    return sentence
 
 
-def _odds_problems(where: str, text: str) -> List[str]:
-    match = _ODDS_REASSURANCE.search(text or "")
+def _odds_problems(where: str, text: str, lang: str = LANGUAGES[0]) -> List[str]:
+    match = _ODDS_REASSURANCE[lang].search(text or "")
     return [f"{where}: odds-based reassurance ({match.group(0)!r}) where the person may be at high risk"] if match else []
 
 
@@ -327,10 +386,57 @@ def _chat_problems(where: str, text: str) -> List[str]:
     return []
 
 
+READ_FIELDS = ("spoken", "text", "more")
+
+
 def grades(c: Content) -> List[Tuple[str, str, float]]:
     """(answer id, field, Flesch-Kincaid grade) for every spoken, text and more."""
     return [(a.id, field, reading_grade(getattr(a, field)))
-            for a in c.answers.values() for field in ("spoken", "text", "more") if getattr(a, field)]
+            for a in c.answers.values() for field in READ_FIELDS if getattr(a, field)]
+
+
+def reading_ease(c: Content) -> List[Tuple[str, str, float, float]]:
+    """(answer id, field, Fernández-Huerta, Szigriszt-Pazos) for every Spanish spoken, text and more."""
+    return [(a.id, field, fernandez_huerta(getattr(a, field)), szigriszt_pazos(getattr(a, field)))
+            for a in c.answers.values() for field in READ_FIELDS if getattr(a, field)]
+
+
+def _reading_problems(where: str, field: str, text: str, lang: str) -> List[str]:
+    if lang == "es":
+        ease = fernandez_huerta(text)
+        return [f"{where}: {field} has a Fernández-Huerta reading ease of {ease:.0f} (at least {READING_EASE_MIN:g})"] \
+            if ease < READING_EASE_MIN else []
+    grade = reading_grade(text)
+    return [f"{where}: {field} reads at grade {grade:.1f} (at most {READING_GRADE_MAX:g})"] if grade > READING_GRADE_MAX else []
+
+
+def _spanish_problems(where: str, text: str) -> List[str]:
+    """Spanish only: a question or exclamation opens with ¿ or ¡, and 988 comes with its Spanish option."""
+    problems = []
+    if text.count("?") != text.count("¿") or text.count("!") != text.count("¡"):
+        problems.append(f"{where}: a question or exclamation lacks its opening ¿ or ¡")
+    if _LINE_988.search(text) and not _SPANISH_988.search(text):
+        problems.append(f"{where}: gives 988 without its Spanish option (press 2, or text AYUDA)")
+    return problems
+
+
+def _texts(c: Content):
+    """(where, words) for every message a person may see or hear, for the rules that hold for all of them."""
+    for a in c.answers.values():
+        yield f"answer {a.id!r} title", a.title
+        for field in READ_FIELDS:
+            yield f"answer {a.id!r} {field}", getattr(a, field)
+        for kind, words in a.context.items():
+            yield f"answer {a.id!r} context {kind}", words
+        for category, words in a.categories.items():
+            yield f"answer {a.id!r} category {category} spoken", words.spoken
+            yield f"answer {a.id!r} category {category} text", words.text
+    for key, message in c.behaviours.items():
+        yield f"behaviour {key!r} spoken", message.spoken
+        yield f"behaviour {key!r} text", message.text
+    for section, table in c.voice.items():
+        for key, words in table.items():
+            yield f"voice.yml {section} {key}", words
 
 
 def check_content(c: Content, reviewers: Optional[Dict[str, str]] = None) -> List[str]:
@@ -349,12 +455,13 @@ def check_content(c: Content, reviewers: Optional[Dict[str, str]] = None) -> Lis
                 problems.append(f"source {key!r} has no {field}")
         if not (source.url or source.citation):
             problems.append(f"source {key!r} names no document: give its url or a citation")
+    problems += list(c.untranslated)
     for a in c.answers.values():
         where = f"answer {a.id!r}"
         for field in ("title", "topic", "spoken", "text", "reviewed"):
             if not getattr(a, field):
                 problems.append(f"{where} has no {field}")
-        spoken_words = word_count(a.spoken) + word_count(credit_sentence(a.credited_sources))
+        spoken_words = word_count(a.spoken) + word_count(c.credit(a.credited_sources))
         if spoken_words > SPOKEN_MAX_WORDS:
             problems.append(f"{where}: spoken with its credit has {spoken_words} words (at most {SPOKEN_MAX_WORDS})")
         if not a.credit:
@@ -368,28 +475,29 @@ def check_content(c: Content, reviewers: Optional[Dict[str, str]] = None) -> Lis
             problems.append(f"{where}: reviewed by {a.reviewed_by!r}, who is not a reviewer in config/facility.yml")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", a.reviewed or ""):
             problems.append(f"{where}: reviewed date {a.reviewed!r} is not YYYY-MM-DD")
-        for field in ("spoken", "text", "more"):
-            grade = reading_grade(getattr(a, field))
-            if grade > READING_GRADE_MAX:
-                problems.append(f"{where}: {field} reads at grade {grade:.1f} (at most {READING_GRADE_MAX:g})")
+        for field in READ_FIELDS:
+            problems += _reading_problems(where, field, getattr(a, field), c.lang)
         problems += _chat_problems(f"{where} text", a.text)
         if a.id in HIGH_RISK_ANSWERS:
-            for field in ("spoken", "text", "more"):
-                problems += _odds_problems(f"{where} {field}", getattr(a, field))
+            for field in READ_FIELDS:
+                problems += _odds_problems(f"{where} {field}", getattr(a, field), c.lang)
             for kind, text in a.context.items():
-                problems += _odds_problems(f"{where} context {kind}", text)
+                problems += _odds_problems(f"{where} context {kind}", text, c.lang)
         if word_count(a.text) > TEXT_MAX_WORDS:
             problems.append(f"{where}: text has {word_count(a.text)} words (at most {TEXT_MAX_WORDS})")
         if a.more and word_count(a.more) > MORE_MAX_WORDS:
             problems.append(f"{where}: more has {word_count(a.more)} words (at most {MORE_MAX_WORDS})")
         problems += _spoken_problems(f"{where} spoken", a.spoken)
         problems += _spoken_problems(f"{where} more", a.more)
+        problems += _answer_speech_problems(f"{where} spoken", a.spoken)
+        problems += _answer_speech_problems(f"{where} more", a.more)
         for kind, text in a.context.items():
             if kind not in CONTEXT_KINDS:
                 problems.append(f"{where}: unknown context {kind!r} (use {', '.join(CONTEXT_KINDS)})")
             if word_count(text) > CONTEXT_MAX_WORDS:
                 problems.append(f"{where}: context {kind} has {word_count(text)} words (at most {CONTEXT_MAX_WORDS})")
             problems += _spoken_problems(f"{where} context {kind}", text)
+            problems += _answer_speech_problems(f"{where} context {kind}", text)
         for category, spoken in a.categories.items():
             if category not in BIRADS_CATEGORIES:
                 problems.append(f"{where}: unknown BI-RADS category {category!r}")
@@ -398,9 +506,10 @@ def check_content(c: Content, reviewers: Optional[Dict[str, str]] = None) -> Lis
             if word_count(spoken.text) > CATEGORY_TEXT_MAX_WORDS:
                 problems.append(f"{where}: category {category} text is too long")
             problems += _spoken_problems(f"{where} category {category}", spoken.spoken)
+            problems += _answer_speech_problems(f"{where} category {category}", spoken.spoken)
             problems += _chat_problems(f"{where} category {category} text", spoken.text)
             if category in HIGH_RISK_CATEGORIES:
-                problems += _odds_problems(f"{where} category {category}", f"{spoken.spoken} {spoken.text}")
+                problems += _odds_problems(f"{where} category {category}", f"{spoken.spoken} {spoken.text}", c.lang)
         if not a.follow_ups:
             problems.append(f"{where} offers no follow-ups")
         for other in list(a.follow_ups) + ([a.next] if a.next else []):
@@ -439,10 +548,18 @@ def check_content(c: Content, reviewers: Optional[Dict[str, str]] = None) -> Lis
         if not message.spoken or not message.text:
             problems.append(f"behaviour message {key!r} needs both spoken and text")
         problems += _spoken_problems(f"behaviour {key!r}", message.spoken)
+        if re.search(r"\d", _SPOKEN_DIGITS.sub("", message.spoken)):
+            problems.append(f"behaviour {key!r}: spoken text has a number in digits; say it in words (phone numbers digit by digit)")
         problems += _chat_problems(f"behaviour {key!r} text", message.text)
     for field in ("spoken", "text"):
         if "no_diagnosis" in c.behaviours:
-            problems += _odds_problems(f"behaviour 'no_diagnosis' {field}", getattr(c.behaviours["no_diagnosis"], field))
+            problems += _odds_problems(f"behaviour 'no_diagnosis' {field}", getattr(c.behaviours["no_diagnosis"], field), c.lang)
+    for key in ("tell_more", "talk_to_person", "call", "call_911", "source", "sources", "credit", "credit_join", "credit_and"):
+        if not c.labels.get(key):
+            problems.append(f"labels.yml has no {key!r}")
+    if c.lang == "es":
+        for where, words in _texts(c):
+            problems += _spanish_problems(where, words)
     return problems
 
 
@@ -451,23 +568,43 @@ def unsigned(c: Content, reviewers: Dict[str, str]) -> List[str]:
     return [a.id for a in c.answers.values() if a.reviewed_by in reviewers and not reviewers[a.reviewed_by]]
 
 
-def main(argv: List[str]) -> int:
+def _report_reading(loaded: Content, argv: List[str]) -> None:
     import statistics
 
-    from companion.settings import load_facility
-
-    loaded, reviewers = load_content(), load_facility().reviewers
-    found = check_content(loaded, reviewers)
-    for problem in found:
-        print(problem)
+    if loaded.lang == "es":
+        table = reading_ease(loaded)
+        for field in READ_FIELDS:
+            huerta = [h for _, f, h, _ in table if f == field]
+            pazos = [p for _, f, _, p in table if f == field]
+            print(f"es: Fernández-Huerta of {field}: median {statistics.median(huerta):.0f}, lowest {min(huerta):.0f}; "
+                  f"Szigriszt-Pazos median {statistics.median(pazos):.0f}, lowest {min(pazos):.0f}")
+        if "--grades" in argv:
+            for answer_id, field, huerta, pazos in table:
+                print(f"  {answer_id:28} {field:7} {huerta:5.1f} {pazos:5.1f}")
+        return
     table = grades(loaded)
-    for field in ("spoken", "text", "more"):
+    for field in READ_FIELDS:
         values = [g for _, f, g in table if f == field]
         print(f"reading grade of {field}: median {statistics.median(values):.1f}, highest {max(values):.1f}")
     if "--grades" in argv:
         for answer_id, field, grade in table:
             print(f"  {answer_id:28} {field:7} {grade:4.1f}")
-    waiting = unsigned(loaded, reviewers)
+
+
+def main(argv: List[str]) -> int:
+    from companion.settings import load_facility
+
+    reviewers = load_facility().reviewers
+    found: List[str] = []
+    for lang in LANGUAGES:
+        loaded = load_content(lang=lang)
+        prefix = "" if lang == LANGUAGES[0] else f"{lang}: "
+        problems = [prefix + problem for problem in check_content(loaded, reviewers)]
+        for problem in problems:
+            print(problem)
+        found += problems
+        _report_reading(loaded, argv)
+    waiting = unsigned(load_content(), reviewers)
     if waiting:
         print(f"{len(waiting)} answer(s) wait for a named reviewer: fill in `reviewers` in config/facility.yml")
     print("content OK" if not found else f"{len(found)} problem(s)")

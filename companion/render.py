@@ -12,7 +12,7 @@ import re
 from typing import Any, Dict, Iterable, List, Optional
 
 from companion import phone
-from companion.content import Answer, Content, Source, Spoken, credit_sentence
+from companion.content import Answer, Content, Source, Spoken
 from companion.settings import Facility
 
 VOICE_CHANNELS = frozenset({"twilio_ivr", "alexa"})
@@ -89,22 +89,22 @@ def render_answer(
     custom.update({k: v for k, v in custom_extra.items() if v is not None})
     follow_ups = [content.answers[f] for f in answer.follow_ups if f in content.answers]
     if voice:
-        text = f"{body.spoken} {credit_sentence(answer.credited_sources)}".strip()
-        custom["card"] = {"title": answer.title, "text": _with_sources(phone.written(body.text), sources)}
+        text = f"{body.spoken} {content.credit(answer.credited_sources)}".strip()
+        custom["card"] = {"title": answer.title, "text": _with_sources(phone.written(body.text), sources, content)}
         custom["follow_ups"] = [{"answer_id": f.id, "title": f.title} for f in follow_ups]
         return Reply(text=text, custom=custom)
     buttons = [answer_button(f) for f in follow_ups]
     if answer.more and part == "main":
-        buttons.insert(0, button("Tell me more", "/tell_more"))
+        buttons.insert(0, button(content.label("tell_more"), "/tell_more"))
     # `more` and the contexts are written to be spoken; a screen shows their phone numbers as 1-800-227-2345
-    return Reply(text=_with_sources(phone.written(body.text), sources), custom=custom, buttons=buttons)
+    return Reply(text=_with_sources(phone.written(body.text), sources, content), custom=custom, buttons=buttons)
 
 
-def _with_sources(text: str, sources: Iterable[Source]) -> str:
+def _with_sources(text: str, sources: Iterable[Source], content: Content) -> str:
     names = source_names(sources)
     if not names:
         return text
-    label = "Source" if len(names) == 1 else "Sources"
+    label = content.label("source" if len(names) == 1 else "sources")
     return f"{text}\n\n{label}: {'; '.join(names)}"
 
 
