@@ -428,9 +428,9 @@ def _texts(c: Content):
             yield f"answer {a.id!r} {field}", getattr(a, field)
         for kind, words in a.context.items():
             yield f"answer {a.id!r} context {kind}", words
-        for category, words in a.categories.items():
-            yield f"answer {a.id!r} category {category} spoken", words.spoken
-            yield f"answer {a.id!r} category {category} text", words.text
+        for category, category_words in a.categories.items():
+            yield f"answer {a.id!r} category {category} spoken", category_words.spoken
+            yield f"answer {a.id!r} category {category} text", category_words.text
     for key, message in c.behaviours.items():
         yield f"behaviour {key!r} spoken", message.spoken
         yield f"behaviour {key!r} text", message.text
@@ -574,20 +574,20 @@ def _report_reading(loaded: Content, argv: List[str]) -> None:
     if loaded.lang == "es":
         table = reading_ease(loaded)
         for field in READ_FIELDS:
-            huerta = [h for _, f, h, _ in table if f == field]
+            eases = [h for _, f, h, _ in table if f == field]
             pazos = [p for _, f, _, p in table if f == field]
-            print(f"es: Fernández-Huerta of {field}: median {statistics.median(huerta):.0f}, lowest {min(huerta):.0f}; "
+            print(f"es: Fernández-Huerta of {field}: median {statistics.median(eases):.0f}, lowest {min(eases):.0f}; "
                   f"Szigriszt-Pazos median {statistics.median(pazos):.0f}, lowest {min(pazos):.0f}")
         if "--grades" in argv:
             for answer_id, field, huerta, pazos in table:
                 print(f"  {answer_id:28} {field:7} {huerta:5.1f} {pazos:5.1f}")
         return
-    table = grades(loaded)
+    graded = grades(loaded)
     for field in READ_FIELDS:
-        values = [g for _, f, g in table if f == field]
+        values = [g for _, f, g in graded if f == field]
         print(f"reading grade of {field}: median {statistics.median(values):.1f}, highest {max(values):.1f}")
     if "--grades" in argv:
-        for answer_id, field, grade in table:
+        for answer_id, field, grade in graded:
             print(f"  {answer_id:28} {field:7} {grade:4.1f}")
 
 
