@@ -579,8 +579,8 @@ def _report_reading(loaded: Content, argv: List[str]) -> None:
             print(f"es: Fernández-Huerta of {field}: median {statistics.median(eases):.0f}, lowest {min(eases):.0f}; "
                   f"Szigriszt-Pazos median {statistics.median(pazos):.0f}, lowest {min(pazos):.0f}")
         if "--grades" in argv:
-            for answer_id, field, huerta, pazos in table:
-                print(f"  {answer_id:28} {field:7} {huerta:5.1f} {pazos:5.1f}")
+            for answer_id, field, ease, szigriszt in table:
+                print(f"  {answer_id:28} {field:7} {ease:5.1f} {szigriszt:5.1f}")
         return
     graded = grades(loaded)
     for field in READ_FIELDS:
