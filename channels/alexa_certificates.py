@@ -109,10 +109,6 @@ class SigningChain:
         return self.certificates[0]
 
     @property
-    def not_before(self) -> dt.datetime:
-        return max(c.not_valid_before_utc for c in self.certificates)
-
-    @property
     def not_after(self) -> dt.datetime:
         return min(c.not_valid_after_utc for c in self.certificates)
 
@@ -134,9 +130,6 @@ class TrustStore:
         for root in roots:
             self._by_subject.setdefault(root.subject.public_bytes(), []).append(root)
             self._fingerprints.add(_fingerprint(root))
-
-    def __len__(self) -> int:
-        return len(self._fingerprints)
 
     def anchors(self, certificate: x509.Certificate) -> bool:
         """The certificate is a trusted root, or is signed by one."""

@@ -89,7 +89,7 @@ class ReplyRenderer:
         spoken = self.behaviour("service_trouble", "fallback").text
         return alexa_response(
             spoken, simple_card(CARD_TITLE, readable(spoken)), end_session,
-            None if end_session else REPROMPT_TROUBLE, {"answer_id": "service_trouble"},
+            None if end_session else REPROMPT_TROUBLE, {"answer_id": "fallback", "reason": "service_trouble"},
         )
 
     def cannot_dial(self, custom: Dict) -> str:

@@ -1,11 +1,13 @@
-"""TwiML for the phone line: builds Twilio voice documents with xml.etree and checks them against what Twilio documents.
+"""TwiML's rules: checks a Twilio voice document against what Twilio documents, and reads back what it says.
 
-The builders write only the verbs the phone line uses (Say, Gather, Dial with
-Number, Hangup, Pause, Redirect). `problems` checks any TwiML document against
-a whitelist of documented verbs, attributes, attribute values and the SSML
-tags Twilio accepts inside <Say>, and also that the call never stalls: the
-last verb must gather input, dial, redirect or hang up. The channel checks
-every response it sends with it and the tests check every response they get.
+The phone line builds its documents with twilio.twiml (channels/phone/render.py).
+`problems` checks any TwiML document against a whitelist of documented verbs,
+attributes, attribute values and the SSML tags Twilio accepts inside <Say>,
+and also that the call never stalls: the last verb must gather input, dial,
+redirect or hang up. The library builds any attribute it is given, so the
+channel checks every response it sends with it (a bug is answered with the
+support line, never silence) and the tests check every response they get.
+`spoken_text` reads a document back for the call simulator and the tests.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import re
 from typing import Dict, FrozenSet, Iterable, List, Optional
 from xml.etree import ElementTree as ET
 
-from companion import ssml
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -178,90 +179,6 @@ def _check(element: ET.Element, path: str, found: List[str]) -> None:
             found.append(f"{path}: <{child.tag}> is not allowed inside <{element.tag}>")
             continue
         _check(child, f"{path}/{child.tag}", found)
-
-
-def check(document) -> None:
-    """Raises ValueError listing the problems, if there are any."""
-    found = problems(document)
-    if found:
-        raise ValueError("invalid TwiML: " + "; ".join(found))
-
-
-# --- building ----------------------------------------------------------------
-
-def response() -> ET.Element:
-    return ET.Element("Response")
-
-
-def say(parent: ET.Element, spoken: str, voice: str, language: str) -> ET.Element:
-    """<Say> with the spoken words, numbers read as telephone numbers and short breaks between sentences."""
-    element = ET.SubElement(parent, "Say", {"voice": voice, "language": language})
-    return ssml.add_to_twiml_say(element, spoken)
-
-
-def pause(parent: ET.Element, seconds: int = 1) -> ET.Element:
-    return ET.SubElement(parent, "Pause", {"length": str(seconds)})
-
-
-def gather(
-    parent: ET.Element,
-    action: str,
-    hints: Iterable[str],
-    speech_model: str,
-    language: str,
-    timeout: int = 5,
-) -> ET.Element:
-    """A <Gather> for speech or one key press that always posts back, even when the caller says nothing."""
-    return ET.SubElement(
-        parent,
-        "Gather",
-        {
-            "input": "speech dtmf",
-            "action": action,
-            "method": "POST",
-            "timeout": str(timeout),
-            "speechTimeout": "auto",
-            "speechModel": speech_model,
-            "hints": hints_attribute(hints),
-            "language": language,
-            "numDigits": "1",
-            "actionOnEmptyResult": "true",
-        },
-    )
-
-
-def hints_attribute(hints: Iterable[str], limit: int = 100) -> str:
-    """Comma-separated hints: no commas inside a hint, each within Twilio's length, at most `limit` of them."""
-    cleaned: List[str] = []
-    for hint in hints:
-        words = " ".join(str(hint).replace(",", " ").split())[:HINT_MAX_CHARS]
-        if words and words not in cleaned:
-            cleaned.append(words)
-    return ", ".join(cleaned[:limit])
-
-
-def dial(parent: ET.Element, number: str, action: Optional[str] = None, timeout: int = 20) -> ET.Element:
-    """<Dial><Number>…</Number></Dial>; with an action, Twilio reports how the call went there."""
-    attributes = {"timeout": str(timeout), "answerOnBridge": "true"}
-    if action:
-        attributes.update(action=action, method="POST")
-    element = ET.SubElement(parent, "Dial", attributes)
-    ET.SubElement(element, "Number").text = number
-    return element
-
-
-def hangup(parent: ET.Element) -> ET.Element:
-    return ET.SubElement(parent, "Hangup")
-
-
-def redirect(parent: ET.Element, url: str) -> ET.Element:
-    element = ET.SubElement(parent, "Redirect", {"method": "POST"})
-    element.text = url
-    return element
-
-
-def to_xml(root: ET.Element) -> str:
-    return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="unicode")
 
 
 # --- reading (for the call simulator and the tests) -----------------------------

@@ -12,11 +12,13 @@ in each platform's form.
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING, List, Tuple
 from xml.sax.saxutils import escape
 
 from companion import phone
+
+if TYPE_CHECKING:
+    from twilio.twiml.voice_response import Say
 
 SENTENCE_BREAK = "350ms"
 # single digits separated by spaces or ", ", at least three of them: a number read out
@@ -70,22 +72,22 @@ def alexa_ssml(spoken: str) -> str:
     return "<speak>" + "".join(parts) + "</speak>"
 
 
-def add_to_twiml_say(say: ET.Element, spoken: str) -> ET.Element:
-    """Fills a TwiML `<Say>` element with text and the SSML tags Twilio accepts inside it."""
-    last = None
+def add_to_twiml_say(say: "Say", spoken: str) -> "Say":
+    """Fills a TwiML `<Say>` (twilio.twiml's builder) with text and the SSML tags Twilio accepts inside it."""
+    text = ""
     for kind, value in segments(spoken):
         if kind == "text":
-            if last is None:
-                say.text = (say.text or "") + value
-            else:
-                last.tail = (last.tail or "") + value
+            text += value  # the builder keeps one text run between two tags
             continue
+        if text:
+            say.append(text)
+            text = ""
         if kind == "telephone":
-            last = ET.SubElement(say, "say-as", {"interpret-as": "telephone"})
-            last.text = value
+            say.say_as(value, interpret_as="telephone")
         elif kind == "birads":
-            last = ET.SubElement(say, "sub", {"alias": BIRADS_ALIAS})
-            last.text = value
+            say.sub(value, alias=BIRADS_ALIAS)
         else:
-            last = ET.SubElement(say, "break", {"time": value})
+            say.break_(time=value)
+    if text:
+        say.append(text)
     return say

@@ -173,13 +173,13 @@ def test_chat_rendering_lists_sources_and_follow_ups():
 
 
 def test_birads_is_spoken_as_radiologists_say_it_on_both_voice_channels():
-    from xml.etree import ElementTree as ET
+    from twilio.twiml.voice_response import Say
 
     from companion import ssml
 
     spoken = CONTENT.answers["birads_categories"].spoken
     assert "BI-RADS" in spoken
     assert '<sub alias="bye rads">BI-RADS</sub>' in ssml.alexa_ssml(spoken)
-    say = ssml.add_to_twiml_say(ET.Element("Say"), spoken)
+    say = ssml.add_to_twiml_say(Say(), spoken).xml()
     subs = [e for e in say.iter("sub")]
     assert subs and all(e.get("alias") == "bye rads" and e.text == "BI-RADS" for e in subs)

@@ -473,7 +473,7 @@ def assert_apology(turn: Turn) -> None:
     else:
         assert turn.texts == [APOLOGY], turn.body
         assert SUPPORT_SPOKEN in turn.ssml
-        assert turn.attributes == {"answer_id": "service_trouble"}, turn.body
+        assert turn.attributes == {"answer_id": "fallback", "reason": "service_trouble"}, turn.body
         assert turn.ends_session is False and turn.reprompt == REPROMPT_TROUBLE, turn.body
 
 

@@ -418,7 +418,7 @@ def flow_with(ask, reply_timeout: float = 10.0) -> CallFlow:
 
 def run(coroutine) -> Heard:
     root = asyncio.run(coroutine)
-    response = types.SimpleNamespace(status_code=200, headers={"content-type": "application/xml"}, text=twiml.to_xml(root))
+    response = types.SimpleNamespace(status_code=200, headers={"content-type": "application/xml"}, text=root.to_xml())
     return Heard(response)
 
 

@@ -22,12 +22,12 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 from urllib.parse import parse_qs
-from xml.etree import ElementTree as ET
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 from channels import twiml
 from channels.common import clean_text, run_turn
@@ -62,7 +62,7 @@ class CallFlow:
         self.render = CallRender(settings, self.content, facility or load_facility())
         self.deadline = time.monotonic() + settings.reply_timeout
 
-    async def voice(self, query: Mapping[str, List[str]], form: Mapping[str, str]) -> ET.Element:
+    async def voice(self, query: Mapping[str, List[str]], form: Mapping[str, str]) -> VoiceResponse:
         digits = clean_text(form.get("Digits"))
         speech = clean_text(form.get("SpeechResult")).lstrip("/").strip()
         if "offer" in query and digits == "1":
@@ -78,10 +78,10 @@ class CallFlow:
             return await self.reply_to("/greet")
         return await self.reply_to("/silence")
 
-    async def after_dial(self, leg: str, status: str) -> ET.Element:
+    async def after_dial(self, leg: str, status: str) -> VoiceResponse:
         return await self.reply_to("/dial_ended" + json.dumps({"leg": leg, "status": status or "unknown"}))
 
-    async def reply_to(self, message: str, metadata: Optional[Dict[str, Any]] = None) -> ET.Element:
+    async def reply_to(self, message: str, metadata: Optional[Dict[str, Any]] = None) -> VoiceResponse:
         replies = await self.turn(message, metadata or {"modality": "voice"})
         texts = [m["text"] for m in replies or [] if m.get("text")]
         customs = [m["custom"] for m in replies or [] if isinstance(m.get("custom"), dict)]
@@ -195,12 +195,14 @@ class TwilioVoiceInput(InputChannel):
 
         return CallFlow(self.settings, ask)
 
-    def _twiml(self, root: ET.Element, flow: CallFlow) -> HTTPResponse:
-        found = twiml.problems(root)
-        if found:  # a bug, never silence: the caller still hears the support line
+    def _twiml(self, root: VoiceResponse, flow: CallFlow) -> HTTPResponse:
+        document = root.to_xml()
+        # a cheap check of our own output against Twilio's rules: a bug must never leave a caller in silence
+        found = twiml.problems(document)
+        if found:
             logger.error("phone line: built invalid TwiML (%s); sending the service-trouble message", "; ".join(found))
-            root = flow.render.service_trouble()
-        return response.text(twiml.to_xml(root), content_type="application/xml")
+            document = flow.render.service_trouble().to_xml()
+        return response.text(document, content_type="application/xml")
 
 
 def _describe(query: Mapping[str, List[str]], form: Mapping[str, str]) -> str:

@@ -10,13 +10,13 @@ handles itself, since there is no assistant to ask.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import urlencode
-from xml.etree import ElementTree as ET
 
-from channels import twiml
+from twilio.twiml.voice_response import Gather, Say, VoiceResponse
+
 from channels.phone.settings import PhoneSettings
-from companion import phone
+from companion import phone, ssml
 from companion.content import Content
 from companion.render import render_behaviour
 from companion.settings import Facility
@@ -26,6 +26,7 @@ ROUTE_PREFIX = "/webhooks/twilio_ivr"
 GATHER_TIMEOUT = 5
 DIAL_TIMEOUT = 20
 MAX_HINTS = 100
+HINT_MAX_CHARS = 100  # Twilio's limit for one hint
 _DIALLABLE = re.compile(r"^\+?\d{3,15}$")
 
 
@@ -45,63 +46,84 @@ class CallRender:
         self.base = settings.public_url + ROUTE_PREFIX
         hints()  # loaded once, before a caller waits on it
 
-    def replies(self, texts: List[str], custom: Dict[str, Any]) -> ET.Element:
-        root = twiml.response()
+    def replies(self, texts: List[str], custom: Dict[str, Any]) -> VoiceResponse:
+        root = VoiceResponse()
         number = diallable(custom.get("dial"))
         if custom.get("end_conversation"):
             self.say_all(root, texts)
-            twiml.hangup(root)
+            root.hangup()
         elif custom.get("answer_id") == "emergency" or custom.get("dial") == "911":
             # Twilio cannot connect a call to 911 (trial numbers cannot dial it at all, and a forwarded
             # call would not carry the caller's location), so the caller is told twice and offered to
             # have the line freed for them to dial 911; the call ends only if they choose it.
             self.say_all(root, texts)
-            twiml.pause(root, 1)
+            root.pause(length=1)
             self.say_all(root, texts)
             self.listen(root, custom.get("prompt") or self.words["offer_hang_up"])
         elif number:
             self.say_all(root, texts)
-            twiml.dial(root, number, action=self.url("dial-status", leg=str(custom.get("leg") or "support")),
-                       timeout=DIAL_TIMEOUT)
+            self.dial(root, number, str(custom.get("leg") or "support"))
         else:
             self.say_all(root, texts)
             self.listen(root, custom.get("prompt") or self.words["next_question"])
         return root
 
-    def service_trouble(self) -> ET.Element:
+    def service_trouble(self) -> VoiceResponse:
         """No answer from the assistant: say so, give the support line's number, and offer to connect."""
-        root = twiml.response()
+        root = VoiceResponse()
         trouble = render_behaviour("service_trouble", "fallback", "twilio_ivr", self.content, self.facility)
         self.say(root, trouble.text)
         self.listen(root, self.support_offer(), offer="support")
         return root
 
-    def dial_support(self) -> ET.Element:
-        root = twiml.response()
+    def dial_support(self) -> VoiceResponse:
+        root = VoiceResponse()
         self.say(root, self.words["connecting_support"].format(support_name=self.facility.support_name))
-        twiml.dial(root, phone.e164(self.facility.support_phone), action=self.url("dial-status", leg="support"),
-                   timeout=DIAL_TIMEOUT)
+        self.dial(root, phone.e164(self.facility.support_phone), "support")
         return root
+
+    def dial(self, root: VoiceResponse, number: str, leg: str) -> None:
+        """<Dial><Number>; Twilio reports how the call went to /dial-status, which tells the assistant."""
+        dial = root.dial(action=self.url("dial-status", leg=leg), method="POST", timeout=DIAL_TIMEOUT,
+                         answer_on_bridge=True)
+        dial.number(number)
 
     def support_offer(self) -> str:
         return self.words["offer_support"].format(support_name=self.facility.support_name)
 
-    def say(self, parent: ET.Element, spoken: str) -> ET.Element:
-        return twiml.say(parent, spoken, self.settings.voice, self.settings.language)
+    def say(self, parent: VoiceResponse | Gather, spoken: str) -> Say:
+        """<Say> with the spoken words, numbers read as telephone numbers and short breaks between sentences."""
+        return ssml.add_to_twiml_say(parent.say(voice=self.settings.voice, language=self.settings.language), spoken)
 
-    def say_all(self, parent: ET.Element, texts: List[str]) -> None:
+    def say_all(self, parent: VoiceResponse, texts: List[str]) -> None:
         for text in texts:
             self.say(parent, text)
 
-    def listen(self, root: ET.Element, prompt: str, **state: str) -> ET.Element:
-        """A Gather whose result comes back to /voice; `state` marks the one offer the line itself made."""
-        gather = twiml.gather(root, self.url("voice", listening="1", **state), hints(), self.settings.speech_model,
-                              self.settings.language, timeout=GATHER_TIMEOUT)
+    def listen(self, root: VoiceResponse, prompt: str, **state: str) -> Gather:
+        """A Gather for speech or one key press that always posts back to /voice, even when the caller says nothing.
+
+        `state` marks the one offer the line itself made."""
+        gather = root.gather(
+            input="speech dtmf", action=self.url("voice", listening="1", **state), method="POST",
+            timeout=GATHER_TIMEOUT, speech_timeout="auto", speech_model=self.settings.speech_model,
+            hints=hints_attribute(hints()), language=self.settings.language, num_digits=1,
+            action_on_empty_result=True,
+        )
         self.say(gather, prompt)
         return gather
 
     def url(self, route: str, **query: str) -> str:
         return f"{self.base}/{route}?{urlencode(query)}"
+
+
+def hints_attribute(words: Iterable[str], limit: int = MAX_HINTS) -> str:
+    """Comma-separated hints: no commas inside a hint, each within Twilio's length, at most `limit` of them."""
+    cleaned: List[str] = []
+    for hint in words:
+        hint = " ".join(str(hint).replace(",", " ").split())[:HINT_MAX_CHARS]
+        if hint and hint not in cleaned:
+            cleaned.append(hint)
+    return ", ".join(cleaned[:limit])
 
 
 _hints: List[str] = []
