@@ -13,11 +13,10 @@ from rasa_sdk.events import ConversationPaused
 from actions import phone_call
 from actions.answers import answer_birads_category
 from actions.base import CompanionAction, Turn
+from companion.channel_traits import traits
 from companion.escalation import plan_handoff, record_handoff
 from companion.render import answer_button, button
 
-# Conversations on these channels are paused for staff after a handoff.
-PAUSING_CHANNELS = frozenset({"webchat"})
 MISUNDERSTOOD_LIMIT = 2
 
 
@@ -32,7 +31,7 @@ def hand_off(turn: Turn, reason: str, prefix_key: str = "", stayed_on_line: bool
     turn.set("pending_offer", None)
     if phone_call.on_phone(turn):
         phone_call.after_handoff(turn, handoff.as_dict()["transfer"], stayed_on_line)
-    if turn.channel in PAUSING_CHANNELS:
+    if traits(turn.channel).paused_for_staff:
         turn.events.append(ConversationPaused())
 
 

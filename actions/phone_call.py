@@ -19,8 +19,8 @@ from typing import Any, Dict, Optional
 
 from actions.base import CompanionAction, Turn
 from companion import phone
+from companion.channel_traits import traits
 
-PHONE = "twilio_ivr"
 # the intents of the messages the phone line sends for what is not speech
 CALL_EVENTS = ("keypad", "silence", "dial_ended")
 MAX_REPROMPTS = 2
@@ -36,7 +36,7 @@ def words(turn: Turn, name: str, **fields: str) -> str:
 
 
 def on_phone(turn: Turn) -> bool:
-    return turn.channel == PHONE
+    return traits(turn.channel).dials
 
 
 def contract(turn: Turn) -> Dict[str, Any]:

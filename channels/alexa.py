@@ -32,12 +32,13 @@ from sanic.response import HTTPResponse
 from channels.alexa_render import ReplyRenderer, error_response, silent_response
 from channels.common import clean_text, run_turn
 from channels.alexa_verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
+from companion.channel_traits import SPEAKER
 from companion.privacy import conversation_key
 from companion.settings import load_facility
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "alexa"
+CHANNEL = SPEAKER
 ASSISTANT_TIMEOUT_SECONDS = 6.0  # Alexa waits about 8 seconds for the whole response
 
 # Question intents of the interaction model and the opening words each stands

@@ -8,11 +8,11 @@ from sanic import response
 from sanic.response import HTTPResponse
 
 from companion import ssml
+from companion.channel_traits import SPEAKER as CHANNEL
 from companion.content import content
 from companion.render import render_behaviour
 from companion.settings import Facility
 
-CHANNEL = "alexa"
 MAX_SPEECH_CHARS = 8000  # Alexa's limit for outputSpeech, tags included
 MAX_CARD_CHARS = 8000
 CARD_TITLE = "Callback Companion"

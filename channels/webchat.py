@@ -33,6 +33,7 @@ from sanic.response import HTTPResponse
 
 from channels.common import ask_assistant, clean_text, trouble_messages
 from channels.rate_limits import RateLimits
+from companion.channel_traits import WEBCHAT
 from companion.privacy import conversation_key
 from companion.tracker_store import private_store
 
@@ -143,7 +144,7 @@ class WebChatInput(InputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "webchat"
+        return WEBCHAT
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

@@ -12,10 +12,10 @@ import re
 from typing import Any, Dict, Iterable, List, Optional
 
 from companion import phone
+from companion.channel_traits import traits
 from companion.content import Answer, Content, Source, Spoken
 from companion.settings import Facility
 
-VOICE_CHANNELS = frozenset({"twilio_ivr", "alexa"})
 BEHAVIOUR_KINDS = frozenset(
     {"greeting", "goodbye", "help", "handoff", "crisis", "emergency", "disclosure", "no_diagnosis", "out_of_scope",
      "fallback"}
@@ -24,7 +24,7 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def is_voice(channel: Optional[str]) -> bool:
-    return (channel or "") in VOICE_CHANNELS
+    return traits(channel).voice
 
 
 @dataclasses.dataclass

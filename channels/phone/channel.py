@@ -34,13 +34,14 @@ from channels.common import clean_text, run_turn
 from channels.phone.render import ROUTE_PREFIX, CallRender
 from channels.phone.request import CALL_SID, MalformedRequest, SignatureCheck, parse_form, signed_url
 from channels.phone.settings import PhoneSettings
+from companion.channel_traits import PHONE
 from companion.content import Content, content
 from companion.privacy import conversation_key
 from companion.settings import Facility, load_facility
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "twilio_ivr"
+CHANNEL = PHONE
 DIAL_LEGS = ("clinic", "support", "crisis")
 
 Ask = Callable[[str, Dict[str, Any]], Awaitable[Optional[List[Dict[str, Any]]]]]

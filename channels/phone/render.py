@@ -17,6 +17,7 @@ from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from channels.phone.settings import PhoneSettings
 from companion import phone, ssml
+from companion.channel_traits import PHONE
 from companion.content import Content
 from companion.render import render_behaviour
 from companion.settings import Facility
@@ -71,7 +72,7 @@ class CallRender:
     def service_trouble(self) -> VoiceResponse:
         """No answer from the assistant: say so, give the support line's number, and offer to connect."""
         root = VoiceResponse()
-        trouble = render_behaviour("service_trouble", "fallback", "twilio_ivr", self.content, self.facility)
+        trouble = render_behaviour("service_trouble", "fallback", PHONE, self.content, self.facility)
         self.say(root, trouble.text)
         self.listen(root, self.support_offer(), offer="support")
         return root
