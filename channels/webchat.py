@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -34,6 +33,7 @@ from sanic.response import HTTPResponse
 from channels.common import ask_assistant, clean_text, trouble_messages
 from channels.rate_limits import RateLimits
 from companion.channel_traits import WEBCHAT
+from companion.environment import environment
 from companion.privacy import conversation_key
 from companion.tracker_store import private_store
 
@@ -76,7 +76,7 @@ def security_headers(frame_ancestors: str = "") -> Dict[str, str]:
     return headers
 
 
-SECURITY_HEADERS = security_headers(os.environ.get(FRAME_ANCESTORS_ENV, ""))
+SECURITY_HEADERS = security_headers(environment().get(FRAME_ANCESTORS_ENV, ""))
 
 
 class BadMessage(ValueError):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import sys
 
 # spaCy (under the redaction) would import TensorFlow through thinc; the actions never need it,
@@ -25,6 +24,7 @@ from rasa_sdk import utils as sdk_utils  # noqa: E402
 from rasa_sdk.endpoint import create_app  # noqa: E402
 from sanic import Sanic, response  # noqa: E402
 
+from companion.environment import check_or_exit, environment  # noqa: E402
 from companion.privacy import install_log_redaction  # noqa: E402
 
 SECRET_ENV = "CC_ACTIONS_SECRET"
@@ -56,13 +56,14 @@ def action_app(secret: str, actions_package: str = "actions") -> Sanic:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=5055)
-    parser.add_argument("--host", default=os.environ.get(HOST_ENV) or "127.0.0.1")
+    check_or_exit()
+    parser.add_argument("--host", default=environment().get(HOST_ENV) or "127.0.0.1")
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args(argv)
     sdk_utils.configure_colored_logging(logging.INFO)
     sdk_utils.update_sanic_log_level()
     install_log_redaction()
-    secret = os.environ.get(SECRET_ENV, "")
+    secret = environment().get(SECRET_ENV, "")
     if not secret:
         sys.exit(f"{SECRET_ENV} is not set: set it to the same value in the Rasa server's environment.")
     app = action_app(secret, args.actions)

@@ -15,18 +15,19 @@ With CC_SHOW_TUNING=1 it says on standard error what it applied.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import List
 
 
 def main(argv: List[str]) -> None:
     from companion import server_tuning
+    from companion.environment import check_or_exit, environment
     from companion.privacy import install_log_redaction
 
+    check_or_exit()
     server_tuning.apply()
     install_log_redaction()
-    if os.environ.get("CC_SHOW_TUNING"):
+    if environment().get("CC_SHOW_TUNING"):
         print(f"companion.launcher: tuning applied for Rasa {server_tuning.SUPPORTED_RASA}", file=sys.stderr)
     from rasa.__main__ import main as rasa_main
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Type
 
 import rasa.core.actions.action as rasa_actions
@@ -42,9 +41,10 @@ from jsonschema import ValidationError
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
+from companion.environment import environment
 from companion.graph_runner import SequentialGraphRunner
 
-ACTION_TIMEOUT_SECONDS = float(os.environ.get("CC_ACTION_TIMEOUT") or 4.5)
+ACTION_TIMEOUT_SECONDS = environment().get("CC_ACTION_TIMEOUT", 4.5)
 SUPPORTED_RASA = "3.6.21"
 
 

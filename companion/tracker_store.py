@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import threading
 import time
 from typing import Any, Dict, List, Optional, Text
@@ -51,6 +50,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
+from companion.environment import environment
 from companion.privacy import conversation_key, install_log_redaction, redact
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ FAILURE_MEMORY_SECONDS = 60.0
 # set on a tracker this store read or wrote: how many of its events are stored
 STORED_COUNT = "_stored_event_count"
 # about 20 turns: a session longer than this is rolled into a new one
-MAX_SESSION_EVENTS = int(os.environ.get("CC_MAX_SESSION_EVENTS") or 120)
+MAX_SESSION_EVENTS = environment().get("CC_MAX_SESSION_EVENTS", 120)
 
 
 def roll_long_session(tracker: Optional[DialogueStateTracker], limit: int = MAX_SESSION_EVENTS):

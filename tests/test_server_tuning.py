@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import events as sdk_events
 
 from companion import server_tuning
-from conftest import ROOT
+from conftest import ROOT, base_env
 from scripts.processes import rasa_env
 from companion.graph_runner import SequentialGraphRunner
 
@@ -213,3 +213,31 @@ def test_the_next_actions_are_the_same_with_either_runner(agents, text):
         return chosen
 
     assert next_two(sequential) == next_two(with_dask)
+
+
+def test_every_setting_is_checked_at_start_with_one_message_naming_each_problem():
+    from companion.environment import Environment, SettingsError
+
+    with pytest.raises(SettingsError) as refused:
+        Environment.load({"CC_HOURS": "nine to five", "TWILIO_LOW_CONFIDENCE": "2", "CC_TRANSFR_NUMBER": "+16125550100",
+                          "CC_DB_PASSWORD": "hunter2x", "CC_DB_PORT": "no"})
+    message = str(refused.value)
+    assert "CC_HOURS" in message and "TWILIO_LOW_CONFIDENCE" in message and "CC_DB_PORT" in message
+    assert "did you mean CC_TRANSFER_NUMBER?" in message
+    assert "hunter2x" not in message
+    loaded = Environment.load({"CC_ACTION_TIMEOUT": "3", "TWILIO_VALIDATE_SIGNATURE": "off"})
+    assert loaded.get("CC_ACTION_TIMEOUT") == 3.0 and loaded.get("TWILIO_VALIDATE_SIGNATURE") is False
+
+
+def test_a_server_with_a_bad_setting_does_not_start(tmp_path):
+    env = {**base_env(), "CC_ACTION_TIMEOUT": "soon"}
+    for command in ([sys.executable, "-m", "companion.launcher", "--version"],
+                    [sys.executable, "-m", "companion.action_server", "--port", "1"]):
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0 and "CC_ACTION_TIMEOUT='soon'" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_readme_lists_every_setting():
+    from companion.environment import table
+
+    assert table() in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,0 +1,274 @@
+"""Every environment variable the assistant reads, in one table: what it means, its default, and the check its value must pass.
+
+`Environment.load()` reads and checks them all at once, so a process refuses to
+start with one clear message that names every bad value (and any `CC_`
+variable that is not a setting, a likely typo) instead of failing later on one
+request. `environment()` is the checked, typed values of this process; the
+modules that own a setting read it from there. The README's configuration
+table is printed by `python -m companion.environment --table`.
+
+The clinic's own settings (name, numbers, hours) live in config/facility.yml,
+which the `CC_` facility variables override (companion/settings.py); the
+channels' keys may also be given in credentials.yml, which the environment
+overrides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import ipaddress
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_FLAG_WORDS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+_HOURS = re.compile(r"^\s*[a-z]{3}(\s*-\s*[a-z]{3})?\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$", re.IGNORECASE)
+_RATE = re.compile(r"^\s*\d+\s*/\s*(second|minute|hour)s?\s*$")
+
+
+class SettingsError(ValueError):
+    """One or more settings have values the assistant cannot use; the message lists each."""
+
+
+# --- value checks: each returns the typed value or raises ValueError saying what is expected ---
+
+def text(value: str) -> str:
+    return value.strip()
+
+
+def flag(value: str) -> bool:
+    try:
+        return _FLAG_WORDS[value.strip().lower()]
+    except KeyError:
+        raise ValueError("expected true or false") from None
+
+
+def positive_number(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("expected a number above 0")
+    return number
+
+
+def whole_number(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("expected a whole number above 0")
+    return number
+
+
+def port(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError("expected a port from 1 to 65535")
+    return number
+
+
+def fraction(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise ValueError("expected a number from 0 to 1")
+    return number
+
+
+def phone_number(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if not re.fullmatch(r"\+?[\d\s().-]+", value.strip()) or not (3 <= len(digits) <= 15):
+        raise ValueError("expected a phone number such as +16125550100 or 988")
+    return value.strip()
+
+
+def opening_hours(value: str) -> str:
+    if not _HOURS.match(value):
+        raise ValueError("expected hours such as 'Mon-Fri 08:00-17:00'")
+    return value.strip()
+
+
+def time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone such as America/Chicago") from None
+    return value.strip()
+
+
+def rate(value: str) -> str:
+    if not _RATE.match(value):
+        raise ValueError("expected a rate such as 30/minute")
+    return value.strip()
+
+
+def networks(value: str) -> str:
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        ipaddress.ip_network(part, strict=False)
+    return value.strip()
+
+
+def web_address(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value.strip()):
+        raise ValueError("expected an address starting with https://")
+    return value.strip().rstrip("/")
+
+
+def existing_file(value: str) -> str:
+    if not Path(value).is_file():
+        raise ValueError("no such file")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    default: str = ""  # as the table shows it
+    check: Callable[[str], Any] = text
+    group: str = ""
+
+
+VARIABLES = (
+    # the clinic (override config/facility.yml)
+    Variable("CC_FACILITY_NAME", "the clinic's name", '"your imaging center"', group="clinic"),
+    Variable("CC_NAVIGATOR_PHONE", "number people can call", "none: the support line is offered", phone_number, "clinic"),
+    Variable("CC_TRANSFER_NUMBER", "where the phone line transfers callers", "the navigator phone", phone_number, "clinic"),
+    Variable("CC_HOURS", "when staff answer, e.g. `Mon-Fri 08:00-17:00`", "`Mon-Fri 08:00-17:00`", opening_hours, "clinic"),
+    Variable("CC_TIMEZONE", "IANA time zone", "`America/Chicago`", time_zone, "clinic"),
+    Variable("CC_SUPPORT_PHONE", "the 24/7 line's number", "1-800-227-2345", phone_number, "clinic"),
+    Variable("CC_SUPPORT_NAME", "the 24/7 line's name", "the American Cancer Society", group="clinic"),
+    # privacy and the two processes
+    Variable("CC_ID_SECRET", "key for hashing conversation ids (set it in production; a development key is kept in "
+             "`build/id-secret`)", group="processes"),
+    Variable("CC_ACTIONS_SECRET", "the secret Rasa sends the action server on every call (same value for both)",
+             "`make run`: a new random one", group="processes"),
+    Variable("CC_ACTIONS_HOST", "the interface the action server listens on", "`127.0.0.1`", group="processes"),
+    Variable("CC_ACTION_ENDPOINT_URL", "the action server's webhook (endpoints.production.yml)", group="processes"),
+    Variable("CC_ACTION_TIMEOUT", "seconds Rasa waits for the action server in a turn", "4.5", positive_number,
+             "processes"),
+    Variable("CC_MAX_SESSION_EVENTS", "events of the current session the store loads per turn", "120", whole_number,
+             "processes"),
+    Variable("CC_HANDOFF_LOG", "where handoff records go", "`logs/handoffs.jsonl`", group="processes"),
+    Variable("CC_SHOW_TUNING", "print the server tuning applied at start", "off", flag, "processes"),
+    Variable("ACTIONS_PORT", "the action server's port (`make run`; endpoints.yml reads it)", "5055", port, "processes"),
+    Variable("RASA_PORT", "the Rasa server's port (`make run`)", "5005", port, "processes"),
+    Variable("CC_ENDPOINTS", "the endpoints file the container starts with", "`endpoints.production.yml`",
+             group="processes"),
+    Variable("CC_MODEL", "the model the container loads", "the image's model", group="processes"),
+    Variable("CC_INTERFACE", "the interface the container's servers listen on", "`0.0.0.0`", group="processes"),
+    # web
+    Variable("CC_ALLOWED_ORIGINS", "other sites allowed to call the REST channel from a browser, comma-separated",
+             "none", group="web"),
+    Variable("CC_FRAME_ANCESTORS", "sites allowed to embed the chat page (CSP `frame-ancestors`)", "none", group="web"),
+    Variable("CC_RATE_PER_CLIENT", "rate limit of REST and the chat page per client", "`120/minute`", rate, "web"),
+    Variable("CC_RATE_PER_CONVERSATION", "rate limit of REST and the chat page per conversation", "`30/minute`", rate,
+             "web"),
+    Variable("CC_NGINX_CLIENT_RATE", "nginx's rate per client in `make replicated`", "`5r/s`", group="web"),
+    Variable("CC_NGINX_CLIENT_BURST", "nginx's burst per client in `make replicated`", "30", whole_number, "web"),
+    Variable("CC_TRUSTED_PROXIES", "proxies whose `X-Forwarded-For` names the client (addresses or networks)", "none",
+             networks, "web"),
+    # the stores (endpoints.production.yml)
+    Variable("CC_DB_HOST", "PostgreSQL host", group="stores"),
+    Variable("CC_DB_PORT", "PostgreSQL port", check=port, group="stores"),
+    Variable("CC_DB_NAME", "PostgreSQL database", group="stores"),
+    Variable("CC_DB_USER", "PostgreSQL user", group="stores"),
+    Variable("CC_DB_PASSWORD", "PostgreSQL password", group="stores"),
+    Variable("CC_REDIS_HOST", "Redis host (the lock store)", group="stores"),
+    Variable("CC_REDIS_PORT", "Redis port", check=port, group="stores"),
+    Variable("CC_REDIS_DB", "Redis database number", check=lambda v: str(int(v)), group="stores"),
+    Variable("CC_REDIS_PASSWORD", "Redis password", group="stores"),
+    # the phone line (override credentials.yml)
+    Variable("TWILIO_AUTH_TOKEN", "the Twilio account's auth token, for request signatures", "none: every request "
+             "is refused", group="phone"),
+    Variable("TWILIO_VALIDATE_SIGNATURE", "`false` accepts unsigned requests (development only)", "true", flag, "phone"),
+    Variable("TWILIO_PUBLIC_URL", "the public address Twilio calls, when a proxy rewrites it", "what the request says",
+             web_address, "phone"),
+    Variable("TWILIO_VOICE", "the voice of `<Say>`", "`Polly.Joanna-Neural`", group="phone"),
+    Variable("TWILIO_LANGUAGE", "the language of `<Say>` and `<Gather>`", "`en-US`", group="phone"),
+    Variable("TWILIO_SPEECH_MODEL", "Twilio's speech model", "`phone_call`", group="phone"),
+    Variable("TWILIO_LOW_CONFIDENCE", "below this recogniser confidence a question is asked back first", "0.5",
+             fraction, "phone"),
+    Variable("TWILIO_REPLY_TIMEOUT", "seconds a caller waits for a reply before the apology", "10", positive_number,
+             "phone"),
+    # the speaker (override credentials.yml)
+    Variable("ALEXA_SKILL_ID", "the skill's application id", "none: requires `skill_id` in credentials.yml",
+             group="speaker"),
+    Variable("ALEXA_VERIFY_REQUESTS", "`false` turns signature, certificate and time checks off (development only)",
+             "true", flag, "speaker"),
+    Variable("ALEXA_TRUSTED_ROOTS", "a PEM file of extra trusted root certificates", "none", existing_file, "speaker"),
+    Variable("ALEXA_CERT_CACHE_DIR", "a folder where downloaded certificate chains are kept", "none", group="speaker"),
+)
+BY_NAME: Dict[str, Variable] = {v.name: v for v in VARIABLES}
+
+
+class Environment:
+    """The checked values of every setting that is set; `get` gives the typed value, or the default given."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] = os.environ) -> "Environment":
+        values: Dict[str, Any] = {}
+        problems: List[str] = []
+        for variable in VARIABLES:
+            raw = environ.get(variable.name)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[variable.name] = variable.check(raw)
+            except ValueError as error:
+                shown = "(hidden)" if _secret(variable.name) else repr(raw)
+                problems.append(f"{variable.name}={shown}: {error}")
+        for name in environ:
+            if name.startswith("CC_") and name not in BY_NAME:
+                close = difflib.get_close_matches(name, BY_NAME, n=1)
+                problems.append(f"{name} is not a setting" + (f"; did you mean {close[0]}?" if close else ""))
+        if problems:
+            raise SettingsError("settings the assistant cannot use:\n  " + "\n  ".join(problems))
+        return cls(values)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name not in BY_NAME:
+            raise KeyError(f"{name} is not in companion.environment.VARIABLES")
+        return self._values.get(name, default)
+
+
+def _secret(name: str) -> bool:
+    return any(word in name for word in ("SECRET", "PASSWORD", "TOKEN"))
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Environment:
+    """This process's settings, checked once."""
+    return Environment.load()
+
+
+def check_or_exit(environ: Mapping[str, str] = os.environ) -> None:
+    """At a process's start: every setting checked, or the process stops with the list of what is wrong."""
+    try:
+        Environment.load(environ)
+    except SettingsError as error:
+        sys.exit(f"Callback Companion cannot start: {error}")
+
+
+def table() -> str:
+    """The README's configuration table."""
+    rows = ["| variable | meaning | default |", "|---|---|---|"]
+    rows += [f"| `{v.name}` | {v.meaning} | {v.default} |" for v in VARIABLES]
+    return "\n".join(rows)
+
+
+def _main(argv: List[str]) -> int:
+    if "--table" in argv:
+        print(table())
+        return 0
+    check_or_exit()
+    print("settings OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
