@@ -20,8 +20,10 @@ the ALEXA_SKILL_ID environment variable overrides.
 from __future__ import annotations
 
 import asyncio
+import json
 import inspect
 import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -32,6 +34,7 @@ from sanic.response import HTTPResponse
 from channels.alexa_render import ReplyRenderer, error_response, silent_response
 from channels.common import clean_text, run_turn
 from channels.alexa_verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
+from companion import PROJECT_ROOT
 from companion.channel_traits import SPEAKER
 from companion.privacy import conversation_key
 from companion.settings import load_facility
@@ -41,60 +44,31 @@ logger = logging.getLogger(__name__)
 CHANNEL = SPEAKER
 ASSISTANT_TIMEOUT_SECONDS = 6.0  # Alexa waits about 8 seconds for the whole response
 
-# Question intents of the interaction model and the opening words each stands
-# for. AMAZON.SearchQuery needs a carrier phrase, and Alexa fills the slot with
-# the words after it, so the opening is put back in front of the slot value.
-QUESTION_INTENTS = {
-    "AskQuestionIntent": "",
-    "AskWhatIntent": "what",
-    "AskWhyIntent": "why",
-    "AskHowIntent": "how",
-    "AskIsIntent": "is",
-    "AskAreIntent": "are",
-    "AskWillIntent": "will",
-    "AskCanIntent": "can",
-    "AskDoesIntent": "does",
-    "AskDoIntent": "do",
-    "AskShouldIntent": "should",
-    "AskWhenIntent": "when",
-    "AskWhereIntent": "where",
-    "AskWhoIntent": "who",
-    "AskTellMeIntent": "tell me",
-    "AskIIntent": "I",
-    "AskImIntent": "I'm",
-    "AskMyIntent": "my",
-    "AskIveIntent": "I've",
-    "AskIdIntent": "I'd",
-    "AskIllIntent": "I'll",
-    "AskThereIntent": "there",
-    "AskTheresIntent": "there's",
-    "AskThisIntent": "this",
-    "AskTheseIntent": "these",
-    "AskTheIntent": "the",
-    "AskItIntent": "it",
-    "AskItsIntent": "it's",
-    "AskIfIntent": "if",
-    "AskSomeoneIntent": "someone",
-    "AskNobodyIntent": "nobody",
-    "AskEveryoneIntent": "everyone",
-    "AskHeIntent": "he",
-    "AskHesIntent": "he's",
-    "AskSheIntent": "she",
-    "AskShesIntent": "she's",
-    "AskTheyIntent": "they",
-    "AskWeIntent": "we",
-    "AskSometimesIntent": "sometimes",
-    "AskLatelyIntent": "lately",
-    "AskHonestlyIntent": "honestly",
-    "AskPleaseIntent": "please",
-    "AskCallIntent": "call",
-    "AskThinkingIntent": "thinking",
-    "AskLifeIntent": "life",
-    "AskHerIntent": "her",
-    "AskHisIntent": "his",
-    "AskAmIntent": "am",
-}
 QUESTION_SLOT = "question"
+INTERACTION_MODEL = PROJECT_ROOT / "skill-package" / "interactionModels" / "custom" / "en-US.json"
+# intents whose words before the slot only carry the question ("I have a question about …")
+CARRIER_INTENTS = frozenset({"AskQuestionIntent"})
+
+
+def question_openings(model_path: Path = INTERACTION_MODEL) -> Dict[str, str]:
+    """The question intents of the interaction model, and the opening words each stands for.
+
+    AMAZON.SearchQuery needs a carrier phrase and Alexa fills the slot with the
+    words after it, so the opening (the words of the intent's first sample
+    before the slot) is put back in front of the slot value.
+    """
+    model = json.loads(model_path.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
+    openings = {}
+    for intent in model["intents"]:
+        slots = [s["name"] for s in intent.get("slots", []) if s.get("type") == "AMAZON.SearchQuery"]
+        samples = intent.get("samples") or []
+        if slots == [QUESTION_SLOT] and samples:
+            opening = samples[0].split("{" + QUESTION_SLOT + "}")[0].strip()
+            openings[intent["name"]] = "" if intent["name"] in CARRIER_INTENTS else opening
+    return openings
+
+
+QUESTION_INTENTS = question_openings()
 
 # Intents that stand for one of the assistant's intents.
 INTENT_COMMANDS = {
