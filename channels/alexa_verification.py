@@ -4,10 +4,10 @@ A request passes only if all of these hold (see "Host a Custom Skill as a Web
 Service" in the Alexa Skills Kit documentation):
 - the `SignatureCertChainUrl` header names an https URL on s3.amazonaws.com
   (port 443 if any) whose normalised path starts with /echo.api/;
-- the PEM chain at that URL is valid now, each certificate is signed by the
-  next, the last one is or is signed by a trusted root, and the signing
-  (first) certificate names echo-api.amazon.com among its Subject Alternative
-  Names;
+- the PEM chain at that URL is valid now, leads to a trusted root (path
+  building, signatures and constraints are cryptography's web-PKI verifier,
+  channels/alexa_certificates.py), and the signing (first) certificate names
+  echo-api.amazon.com among its Subject Alternative Names;
 - `Signature-256` (or, when only that is sent, the SHA-1 `Signature`) is the
   signing certificate's RSA signature of the raw body;
 - the request's timestamp is within 150 seconds of now;

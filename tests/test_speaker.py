@@ -673,3 +673,22 @@ def test_miners_other_statements_on_the_speaker_get_no_alarm(person, statement):
     for kind in ("crisis", "emergency", "disclosure_depression"):
         assert behaviour_opening(kind) not in reply.speech
     assert reply.ends_session is False
+
+
+@pytest.mark.parametrize("when, valid", [(dt.datetime(2018, 3, 1, tzinfo=dt.timezone.utc), True),
+                                         (dt.datetime(2019, 3, 1, tzinfo=dt.timezone.utc), False)])
+def test_amazons_own_signing_chain_passes_while_it_was_valid(when, valid):
+    """Amazon's echo-api chain of October 2017 (s3.amazonaws.com/echo.api/echo-api-cert-5.pem) and the VeriSign
+    root it led to (from the certifi bundle of 2018; browsers have since removed it)."""
+    from channels.alexa_certificates import TrustStore, load_pem_certificates, validate_chain
+
+    assets = ROOT / "tests" / "assets"
+    chain = load_pem_certificates((assets / "echo-api-chain-2017-10.pem").read_bytes())
+    roots = TrustStore(load_pem_certificates((assets / "verisign-class-3-g5-root.pem").read_bytes()))
+    if valid:
+        assert validate_chain(chain, roots, when).leaf.subject.rfc4514_string().startswith("CN=echo-api.amazon.com")
+    else:
+        with pytest.raises(VerificationError, match="expired"):
+            validate_chain(chain, roots, when)
+    with pytest.raises(VerificationError, match="trusted root"):
+        validate_chain(chain, TrustStore([]), dt.datetime(2018, 3, 1, tzinfo=dt.timezone.utc))
