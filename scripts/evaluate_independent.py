@@ -64,7 +64,7 @@ SET_DESCRIPTIONS = {
 
 def merged_training() -> Path:
     path = EVAL / "train-all.yml"
-    data.write_nlu_yaml(data.load_training(ROOT), path, "all NLU training data: data/nlu.yml and data/nlu/*.yml")
+    data.write_nlu_yaml(data.load_training(ROOT), path, "all NLU training data: data/nlu/*.yml")
     return path
 
 

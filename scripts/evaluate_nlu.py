@@ -1,12 +1,12 @@
 """NLU evaluation for Callback Companion: `make eval` writes reports/nlu.md and reports/nlu.json.
 
-1. Trains NLU-only models on data/nlu.yml with config.yml (ours) and config.default.yml
+1. Trains NLU-only models on data/nlu/ with config.yml (ours) and config.default.yml
    (Rasa's default pipeline) into build/eval/models/ (reused while nothing that shapes
    them changes; --retrain forces training).
 2. Evaluates both on the held-out tests/nlu_test.yml: intent accuracy and macro F1
    (nlu_fallback counts as wrong; also the raw top intent before the fallback), the
    worst intents and their confusions, entity span F1.
-3. 5-fold cross-validation on data/nlu.yml (ours; the default only if it fits the time).
+3. 5-fold cross-validation on data/nlu/ (ours; the default only if it fits the time).
 4. Fallback threshold: accuracy against coverage from the cross-validation and held-out
    confidences, and a small inline out-of-domain set.
 5. Spoken robustness: held-out sentences through espeak-ng, sox and PocketSphinx, then
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from eval import data, independent, metrics, models, report, speech  # noqa: E402
 
-TRAIN_DATA = ROOT / "build" / "eval" / "train-all.yml"  # data/nlu.yml and data/nlu/*.yml, merged at the start
+TRAIN_DATA = ROOT / "build" / "eval" / "train-all.yml"  # data/nlu/*.yml, merged at the start
 TEST_DATA = ROOT / "tests" / "nlu_test.yml"
 OURS, DEFAULT = ROOT / "config.yml", ROOT / "config.default.yml"
 EVAL = ROOT / "build" / "eval"
@@ -154,7 +154,7 @@ def cross_validate(name: str, config: Path, train: List[data.Example], retrain: 
     labels = [e.intent for e in train]
     for k, (train_idx, test_idx) in enumerate(folds.split(train, labels)):
         fold_file = EVAL / "cv" / name / f"fold{k}-train.yml"
-        data.write_nlu_yaml([train[i] for i in train_idx], fold_file, f"fold {k} of {FOLDS}: training part of data/nlu.yml")
+        data.write_nlu_yaml([train[i] for i in train_idx], fold_file, f"fold {k} of {FOLDS}: training part of data/nlu/")
         model = train_quietly(f"cv-{name}-{k}", config, fold_file, retrain)
         train_seconds.append(model.train_seconds)
         rows = parse_rows(models.Parser(model.path), [train[i].text for i in test_idx])
@@ -271,7 +271,7 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
             extra.append(data.Example(example.intent, transcript, transcript, ()))
     augmented_file = EVAL / "augmented" / "nlu-augmented.yml"
     data.write_nlu_yaml(list(train) + extra, augmented_file,
-                        "data/nlu.yml plus PocketSphinx transcripts (a domain LM without the sentence's fold) of "
+                        "data/nlu/ plus PocketSphinx transcripts (a domain LM without the sentence's fold) of "
                         "training sentences of every intent")
     with timer.part("speech: train ours on augmented data"):
         augmented = train_quietly("ours-augmented", OURS, augmented_file, args.retrain)
@@ -283,7 +283,7 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
         base = next(a for a in attempts if a["name"] == name)
         attempts.append({
             "name": f"{name} + augmented NLU", "recogniser": description,
-            "nlu_model": f"ours trained on data/nlu.yml + {len(extra)} recogniser transcripts of training sentences",
+            "nlu_model": f"ours trained on data/nlu/ + {len(extra)} recogniser transcripts of training sentences",
             "wer": base["wer"], "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"],
             "accuracy_raw": metrics.intent_figures(gold, [r["raw_intent"] for r in rows])["accuracy"],
             "empty_transcripts": base["empty_transcripts"],
@@ -365,8 +365,8 @@ def run(args: argparse.Namespace) -> int:
     with timer.part("train"):
         background = models.BackgroundTraining("default", DEFAULT, TRAIN_DATA, LOGS / "train-default.log", args.retrain)
         ours = train_quietly("ours", OURS, TRAIN_DATA, args.retrain)
-    result["commands"].append(f"rasa train nlu --config config.yml --nlu data/nlu.yml --out {models.MODELS.relative_to(ROOT)}")
-    result["commands"].append(f"rasa train nlu --config config.default.yml --nlu data/nlu.yml --out {models.MODELS.relative_to(ROOT)}")
+    result["commands"].append(f"rasa train nlu --config config.yml --nlu data/nlu --out {models.MODELS.relative_to(ROOT)}")
+    result["commands"].append(f"rasa train nlu --config config.default.yml --nlu data/nlu --out {models.MODELS.relative_to(ROOT)}")
 
     # 2. held-out evaluation of ours
     with timer.part("evaluate ours on held-out"):

@@ -153,7 +153,7 @@ def ordinary_questions() -> Dict[str, List[str]]:
         **{f"tests/eval/{name}": [item["text"] for item in yaml.safe_load((ROOT / "tests/eval" / name).read_text())["examples"]]
            for name in ("dev_questions.yml", "dev2_questions.yml")},
         # introductions.yml says names on purpose ("my name is Denise, why ...")
-        "data/nlu.yml, data/nlu/*.yml (training, without introductions.yml)": [
+        "data/nlu/*.yml (training, without introductions.yml)": [
             e.text for path in data.training_files(ROOT) if path.name != "introductions.yml"
             for e in data.load_examples(path)],
     }

@@ -1,7 +1,7 @@
 """The NLU training and held-out data keep their rules (fast: no training).
 
 - no held-out set (tests/nlu_test.yml, and the independent sets in tests/eval/)
-  shares a scored example with the training data (data/nlu.yml and data/nlu/);
+  shares a scored example with the training data (data/nlu/);
 - every content intent has enough training examples, and enough examples in
   each independent set, half of them written as a speech recogniser would give them;
 - training, held-out set and domain agree on the intents;

@@ -124,8 +124,8 @@ def write_nlu_yaml(examples: Iterable[Example], path: Path, header: str = "") ->
 
 
 def training_files(root: Path) -> List[Path]:
-    """Rasa's NLU training data: data/nlu.yml and the topic files in data/nlu/."""
-    return [root / "data" / "nlu.yml"] + sorted((root / "data" / "nlu").glob("*.yml"))
+    """Rasa's NLU training data: the topic files in data/nlu/."""
+    return sorted((root / "data" / "nlu").glob("*.yml"))
 
 
 def load_training(root: Path) -> List[Example]:

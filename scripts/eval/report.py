@@ -118,7 +118,7 @@ def markdown(result: Dict) -> str:
     add("")
     add("## Data")
     add("")
-    add(f"- Training: data/nlu.yml and data/nlu/*.yml, {d['train_examples']} examples, {d['train_intents']} intents, {d['train_entities']} entity annotations.")
+    add(f"- Training: data/nlu/*.yml, {d['train_examples']} examples, {d['train_intents']} intents, {d['train_entities']} entity annotations.")
     add(f"- Held-out: tests/nlu_test.yml, {d['test_examples']} examples, {d['test_intents']} intents, {d['test_entities']} entity annotations. "
         "It was used to choose settings in earlier rounds, so it is a development set now; the measurement that no one tuned "
         "against is the independent held-out set, below and in [nlu-independent.md](nlu-independent.md).")
@@ -212,7 +212,7 @@ def markdown(result: Dict) -> str:
             v = e["values_correct"]
             add(f"  Canonical values (content/terms.yml) right for {v['correct']} of {v['of_matched_spans']} found spans.")
     add("")
-    add("## Cross-validation (5-fold, stratified, on data/nlu.yml)")
+    add("## Cross-validation (5-fold, stratified, on data/nlu/)")
     add("")
     cv = result["cv_ours"]
     add("| pipeline | intent accuracy | macro F1 | training time per fold |")
