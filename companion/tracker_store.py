@@ -69,6 +69,8 @@ def redact_event(data: Dict[str, Any]) -> Dict[str, Any]:
         parse = dict(data.get("parse_data") or {})
         if parse:
             parse["text"] = data["text"]
+            # what a channel sent along with the message (speech confidence, the page's language) is not kept
+            parse.pop("metadata", None)
             if parse.get("message_id"):
                 parse["message_id"] = stored_message_id(parse["message_id"])
             if data["text"] != original:

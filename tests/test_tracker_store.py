@@ -183,3 +183,15 @@ def test_a_conversation_keeps_its_context_across_a_roll(new_chat, count):
     chat.say("what are calcifications")
     assert chat.say("tell me more").answer_id == "finding_calcifications"
     assert "medical advice" not in chat.say("what is a mass").text  # the disclaimer is not repeated
+
+
+def test_what_a_channel_sends_with_a_message_is_not_stored():
+    from companion.tracker_store import redact_event
+
+    sent = {"modality": "voice", "asr_confidence": 0.31, "heard_poorly": True}
+    event = UserUttered("what is a cyst", {"name": "ask_finding_cyst", "confidence": 0.9}, [],
+                        {"intent": {"name": "ask_finding_cyst"}, "entities": [], "text": "what is a cyst",
+                         "metadata": sent}, metadata=sent).as_dict()
+    stored = redact_event(event)
+    assert stored["metadata"] == {} and "metadata" not in stored["parse_data"]
+    assert event["parse_data"]["metadata"] == sent, "the turn in memory keeps it"
