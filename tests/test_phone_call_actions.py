@@ -112,7 +112,7 @@ def test_a_transfer_that_was_taken_ends_with_goodbye():
 
 
 @pytest.mark.slow
-def test_rasa_test_core_predicts_the_call_actions_in_conversation(tmp_path):
+def test_rasa_test_core_predicts_the_call_actions_in_conversation(trained_model, tmp_path):
     """`rasa test core` on tests/stories/: the trained model sends each phone message to its action."""
     import subprocess
     import sys
@@ -120,7 +120,7 @@ def test_rasa_test_core_predicts_the_call_actions_in_conversation(tmp_path):
     from conftest import ROOT
 
     result = subprocess.run(
-        [sys.executable, "-m", "companion.launcher", "test", "core", "--model", str(ROOT / "models"),
+        [sys.executable, "-m", "companion.launcher", "test", "core", "--model", str(trained_model),
          "--stories", str(ROOT / "tests" / "stories"), "--out", str(tmp_path), "--fail-on-prediction-errors"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
