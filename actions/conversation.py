@@ -7,6 +7,7 @@ from typing import List
 
 from actions.base import CompanionAction, Turn
 from actions.escalation import hand_off
+from actions.live_chat import CALLBACK_OFFER, accept_callback
 from companion.content import Spoken
 from companion.render import answer_button, button
 
@@ -125,6 +126,8 @@ class ActionAffirm(CompanionAction):
             turn.answer(answer, part="more", body=Spoken(answer.more, answer.more))
         elif kind == "handoff":
             hand_off(turn, reason="accepted_offer")
+        elif kind == CALLBACK_OFFER:
+            accept_callback(turn)
         elif kind == "goodbye":
             say_goodbye(turn)
         elif kind == "dial" and value in turn.content.lines:

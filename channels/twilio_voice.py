@@ -14,6 +14,10 @@ Routes (under /webhooks/twilio_ivr):
   GET  /             health
   POST /voice        new call and every Gather result
   POST /dial-status  the <Dial action> callback after a transfer
+  POST /whisper      what the clinic's navigator hears before a transfer connects
+
+The staff side (the whisper, call backs on the caller's number) is in
+channels/phone_staff.py; this module only calls it.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from channels import twiml
+from channels import phone_staff, twiml
 from channels.common import clean_text, run_turn
+from channels.staff_turns import run_staff_action
 from companion import phone, safety
 from companion.content import Answer, Content, content
 from companion.privacy import conversation_key
@@ -63,7 +68,7 @@ MAX_REPROMPTS = 2
 MAX_HINTS = 100
 MENU_SIZE = 4
 # besides these, the key of a help line in content/help_lines.yml ("rainn") is an offer to connect to it
-OFFERS = ("support", "988", "person", "hangup")
+OFFERS = ("support", "988", "person", "hangup", "callback")
 DIAL_ANSWERED = frozenset({"completed", "answered"})
 DIAL_LEGS = ("clinic", "support", "crisis")
 HELP_LINES = content().lines
@@ -280,6 +285,7 @@ class CallFlow:
         self.starters = [s for s in self.content.starters if s in self.content.answers][:MENU_SIZE]
         self.deadline = time.monotonic() + settings.reply_timeout
         self.base = settings.public_url + ROUTE_PREFIX
+        self.caller: Mapping[str, str] = {}  # the request's form, for the caller ID a call back offer names
 
     # --- entry points ---
     async def voice(self, state: Optional[CallState], form: Mapping[str, str]) -> ET.Element:
@@ -320,6 +326,8 @@ class CallFlow:
             return self.dial_support()
         if state.offer == "hangup" and key == "1":
             return self.hang_up()
+        if state.offer == "callback" and key in ("1", "2"):
+            return await self.reply_to("/affirm" if key == "1" else "/deny")
         if (state.offer == "988" or state.offer in HELP_LINES) and key == "1":
             return await self.reply_to("/affirm")
         choice = self.keypad().get(key)
@@ -336,9 +344,9 @@ class CallFlow:
         if state.offer and answer == "yes":
             if state.offer == "support":
                 return self.dial_support()
-            line_offer = state.offer == "988" or state.offer in HELP_LINES
+            line_offer = state.offer in ("988", "callback") or state.offer in HELP_LINES
             return await self.reply_to("/affirm" if line_offer else "/human_handoff")
-        if (state.offer in ("support", "988") or state.offer in HELP_LINES) and answer == "no":
+        if (state.offer in ("support", "988", "callback") or state.offer in HELP_LINES) and answer == "no":
             return await self.reply_to("/deny")
         if confidence is not None and confidence < self.settings.low_confidence:
             return await self.on_unsure(text)
@@ -418,6 +426,13 @@ class CallFlow:
         elif custom.get("end_conversation"):
             self.say_all(root, texts)
             twiml.hangup(root)
+        elif custom.get("callback") in ("confirmed", "failed"):
+            self.say_all(root, texts)
+            self.listen(root, CallState(), NEXT_QUESTION)
+        elif custom.get("callback") == "offer" and phone_staff.confirm_line(self.caller):
+            # the question is asked inside the Gather, with the number she would be called on
+            self.say_all(root, texts[:-1])
+            self.listen(root, CallState(offer="callback"), f"{texts[-1]} {phone_staff.confirm_line(self.caller)}")
         elif kind == "handoff":
             self.hand_over(root, texts, custom, stayed_on_line)
         elif kind == "crisis" and custom.get("offer_dial"):
@@ -440,7 +455,8 @@ class CallFlow:
         support = _diallable((custom.get("support") or {}).get("phone")) or phone.e164(self.facility.support_phone)
         if transfer:
             self.say(root, CONNECTING)
-            twiml.dial(root, transfer, action=self.url("dial-status", leg="clinic"), timeout=DIAL_TIMEOUT)
+            dialled = twiml.dial(root, transfer, action=self.url("dial-status", leg="clinic"), timeout=DIAL_TIMEOUT)
+            dialled.find("Number").set("url", phone_staff.whisper_url(self.base, custom))
         elif stayed_on_line:
             self.say(root, CONNECTING_SUPPORT.format(support_name=self.facility.support_name))
             twiml.dial(root, support, action=self.url("dial-status", leg="support"), timeout=DIAL_TIMEOUT)
@@ -506,7 +522,11 @@ class CallFlow:
         if state.offer in HELP_LINES:
             return self.line_offer(state.offer)
         return {"support": self.support_offer(), "988": OFFER_CRISIS_LINE, "person": OFFER_PERSON,
-                "hangup": OFFER_HANG_UP}[state.offer]
+                "hangup": OFFER_HANG_UP, "callback": self.callback_offer()}[state.offer]
+
+    def callback_offer(self) -> str:
+        words = render_behaviour("callback_offer", "handoff", CHANNEL, self.content, self.facility).text
+        return f"{words} {phone_staff.confirm_line(self.caller)}"
 
     def line_offer(self, line: str) -> str:
         return OFFER_LINE.format(line=HELP_LINES[line].spoken_name)
@@ -594,7 +614,7 @@ class TwilioVoiceInput(InputChannel):
             if isinstance(checked, HTTPResponse):
                 return checked
             form, sender = checked
-            flow = self._flow(request, sender, on_new_message)
+            flow = self._flow(request, sender, on_new_message, form)
             state = CallState.from_query(parse_qs(request.query_string), flow.content)
             logger.info("phone line: call %s, %s", sender[:12], _describe(state, form))
             return self._twiml(await flow.voice(state, form), flow)
@@ -609,8 +629,23 @@ class TwilioVoiceInput(InputChannel):
             leg = leg if leg in DIAL_LEGS or leg in HELP_LINES else "support"
             status = clean_text(form.get("DialCallStatus")).lower()
             logger.info("phone line: call %s, %s transfer ended: %s", sender[:12], leg, status or "no status")
-            flow = self._flow(request, sender, on_new_message)
+            flow = self._flow(request, sender, on_new_message, form)
+            if leg == "clinic" and status not in DIAL_ANSWERED and phone_staff.callbacks_on():
+                # nobody took the transfer: the assistant offers a call back
+                replies = await run_staff_action(request.app.ctx.agent, sender, "action_transfer_unanswered")
+                texts = [m["text"] for m in replies if m.get("text")]
+                customs = [m["custom"] for m in replies if isinstance(m.get("custom"), dict)]
+                if texts:
+                    return self._twiml(flow.render(texts, customs[0] if customs else {}), flow)
             return self._twiml(flow.after_dial(leg, status), flow)
+
+        @phone_line.route("/whisper", methods=["POST"])
+        async def whisper(request: Request) -> HTTPResponse:
+            checked = self._checked_form(request)
+            if isinstance(checked, HTTPResponse):
+                return checked
+            xml = phone_staff.whisper_twiml(parse_qs(request.query_string), self.settings.voice, self.settings.language)
+            return response.text(xml, content_type="application/xml")
 
         return phone_line
 
@@ -631,7 +666,7 @@ class TwilioVoiceInput(InputChannel):
             return response.text("CallSid is missing or malformed", status=400)
         return form, conversation_key("twilio", call_sid)
 
-    def _flow(self, request: Request, sender: str, on_new_message) -> CallFlow:
+    def _flow(self, request: Request, sender: str, on_new_message, form: Mapping[str, str]) -> CallFlow:
         agent = getattr(request.app.ctx, "agent", None)
         # Twilio marks each webhook with an idempotency token that stays the same when it retries the request
         replay_ids = [request.headers.get("I-Twilio-Idempotency-Token") or None]
@@ -640,12 +675,15 @@ class TwilioVoiceInput(InputChannel):
             message = UserMessage(text, CollectingOutputChannel(), sender, input_channel=CHANNEL)
             # the token names the request's first turn only
             replay_id = replay_ids.pop() if replay_ids else None
-            return await run_turn(on_new_message, message, self.settings.reply_timeout, agent, replay_id)
+            replies = await run_turn(on_new_message, message, self.settings.reply_timeout, agent, replay_id)
+            return await phone_staff.keep_confirmed_callback(agent, sender, form, replies)
 
         async def understand(text: str) -> Dict[str, Any]:
             return await request.app.ctx.agent.parse_message(text)
 
-        return CallFlow(self.settings, ask, understand)
+        flow = CallFlow(self.settings, ask, understand)
+        flow.caller = form
+        return flow
 
     def _twiml(self, root: ET.Element, flow: CallFlow) -> HTTPResponse:
         found = twiml.problems(root)
