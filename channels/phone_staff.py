@@ -69,11 +69,14 @@ def whisper_twiml(query: Mapping[str, List[str]], voice: str, language: str) -> 
 
 
 def confirm_line(form: Mapping[str, str]) -> str:
-    """'That is the number ending in 0, 1, 4, 3.' for the caller's own number, or '' when it cannot be called back."""
+    """'That number ends in 0 1 4 3. To be called back, say yes or press 1.' for the caller's own number.
+
+    '' when her number cannot be called back (withheld, or not a US number).
+    """
     caller = form.get("From") or ""
     if not _CALLER.match(caller):
         return ""
-    return "That is the number ending in " + ", ".join(caller[-4:]) + "."
+    return f"That number ends in {' '.join(caller[-4:])}. To be called back, say yes or press 1."
 
 
 async def keep_confirmed_callback(agent: Any, sender_id: str, form: Mapping[str, str],

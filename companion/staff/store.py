@@ -23,9 +23,13 @@ from companion.staff.desk import SAFETY_KINDS, HandoffRequest
 
 logger = logging.getLogger(__name__)
 
+# the assistant's own words (curated content) are kept as they are
+TYPED_BY_PEOPLE = ("person", "navigator")
 OPEN_STATUSES = ("open", "waiting", "taken", "missed")
 LIVE_STATUSES = ("waiting", "taken")
 IDLE_SESSION_SECONDS = 3600
+# expired call backs are deleted when the console lists them, and at most this often with the queue
+FORGET_EVERY_SECONDS = 60
 
 
 def _token_hash(token: str) -> str:
@@ -44,6 +48,7 @@ class SQLStaffStore:
     def __init__(self, engine: "sa.engine.Engine") -> None:
         self.engine = engine
         self._ready = False
+        self._last_forget = float("-inf")
 
     def _begin(self):
         if not self._ready:
@@ -83,6 +88,8 @@ class SQLStaffStore:
 
     def queue(self) -> List[Dict[str, Any]]:
         """The open entries: safety events first, then the newest first."""
+        if time.monotonic() - self._last_forget > FORGET_EVERY_SECONDS:
+            self.forget_expired()
         with self._begin() as db:
             rows = db.execute(
                 sa.select(t.handoffs).where(t.handoffs.c.status.in_(OPEN_STATUSES))
@@ -139,9 +146,12 @@ class SQLStaffStore:
 
     # --- live chat messages -----------------------------------------------------
     def add_live_message(self, sender_id: str, author: str, text: str, data: Optional[Dict[str, Any]] = None) -> int:
+        """Stores one live chat message; what the person or a navigator typed is stored redacted."""
+        if author in TYPED_BY_PEOPLE:
+            text = redact(text or "")
         with self._begin() as db:
             return db.execute(t.live_messages.insert().values(
-                sender_id=sender_id, author=author, text=redact(text or ""),
+                sender_id=sender_id, author=author, text=text or "",
                 data=json.dumps(data) if data else None, created=time.time(),
             )).inserted_primary_key[0]
 
@@ -260,6 +270,7 @@ class SQLStaffStore:
     def forget_expired(self) -> int:
         """Deletes the call back requests past their retention, and live chat text of chats over as long ago."""
         now = time.time()
+        self._last_forget = time.monotonic()
         with self._begin() as db:
             gone = db.execute(t.callbacks.delete().where(t.callbacks.c.expires < now)).rowcount
             old = now - settings.retention_days() * 86400

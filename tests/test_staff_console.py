@@ -1,0 +1,289 @@
+"""The staff console over HTTP: sign-in, refusals, a chat taken by a navigator, nobody free, and call backs on both channels.
+
+One assistant with live chat and call backs on (tests/staff_client.py's
+STAFF_ENV) serves every test here; the browser test with two Chromium windows
+is tests/test_staff_browser.py, the replicated one in tests/test_replicated.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree as ET
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+from staff_client import CALLBACK_KEY, PASSWORD, STAFF_ENV, Navigator, create_account
+from test_phone_line import Call, signature
+
+from channels import twiml
+from companion.privacy import conversation_key
+from conftest import Assistant, Replies
+
+CALLER = "+16125550143"
+
+
+@pytest.fixture(scope="module")
+def staffed(trained_model, tmp_path_factory):
+    running = Assistant(tmp_path_factory.mktemp("staffed"), trained_model, extra_env=STAFF_ENV)
+    create_account(running.endpoints_file, "jordan")
+    create_account(running.endpoints_file, "casey")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def navigator(staffed) -> Navigator:
+    person = Navigator(staffed.url)
+    assert person.sign_in("jordan").status_code == 303
+    return person
+
+
+class ChatPage:
+    """The chat page's requests for one browser conversation."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.url = assistant.url + "/webhooks/webchat"
+        self.id = uuid.uuid4().hex
+        self.after = 0
+        self.key = conversation_key(conversation_key("webchat", self.id))
+
+    def say(self, text: str) -> Replies:
+        reply = requests.post(f"{self.url}/message", json={"conversation": self.id, "message": text}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        return Replies(reply.json()["messages"])
+
+    def news(self) -> dict:
+        reply = requests.get(f"{self.url}/events", params={"conversation": self.id, "after": self.after}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        data = reply.json()
+        self.after = data["last"]
+        return data
+
+    def news_until(self, author: str, seconds: float = 20.0) -> dict:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            data = self.news()
+            if any(m["author"] == author for m in data["messages"]):
+                return data
+        raise AssertionError(f"nothing from {author} within {seconds} s")
+
+
+# --- refusals -----------------------------------------------------------------------
+
+ROUTES = [
+    ("GET", "/api/queue"), ("GET", "/api/handoffs/1"), ("GET", "/api/handoffs/1/events"),
+    ("POST", "/api/handoffs/1/take"), ("POST", "/api/handoffs/1/reply"), ("POST", "/api/handoffs/1/hand-back"),
+    ("POST", "/api/handoffs/1/close"), ("GET", "/api/callbacks"), ("POST", "/api/callbacks/1/done"),
+    ("POST", "/sign-out"), ("GET", "/static/console.js"),
+]
+CHANGES = [path for method, path in ROUTES if method == "POST"]
+
+
+@pytest.mark.parametrize("cookie", ["", "cc_staff=forged-session-token"])
+def test_every_console_route_refuses_a_request_without_a_session(staffed, cookie):
+    headers = {"Cookie": cookie} if cookie else {}
+    for method, path in ROUTES:
+        reply = requests.request(method, f"{staffed.url}/webhooks/staff{path}", headers=headers, json={}, timeout=30)
+        assert reply.status_code == 401, (method, path, reply.status_code)
+    page = requests.get(f"{staffed.url}/webhooks/staff/", headers=headers, allow_redirects=False, timeout=30)
+    assert page.status_code == 303 and page.headers["Location"].endswith("/webhooks/staff/sign-in")
+
+
+def test_a_change_without_the_csrf_token_or_from_another_site_is_refused(staffed, navigator):
+    chat = ChatPage(staffed)
+    chat.say("hello")
+    chat.say("I want to talk to a real person")
+    entry = navigator.entry_for(chat.key)
+    changes = [p.replace("/1/", f"/{entry['id']}/") for p in CHANGES]
+    for path in changes:
+        assert navigator.post(path, csrf="").status_code == 403, path
+        assert navigator.post(path, csrf="not-the-token").status_code == 403, path
+        assert navigator.post(path, origin="https://elsewhere.example").status_code == 403, path
+    cross_site = requests.post(
+        f"{staffed.url}/webhooks/staff/api/handoffs/{entry['id']}/take",
+        headers=navigator.headers({"X-CSRF-Token": navigator.csrf, "Sec-Fetch-Site": "cross-site"}), timeout=30)
+    assert cross_site.status_code == 403
+    assert navigator.entry_for(chat.key)["status"] == "waiting", "nothing refused changed anything"
+    assert navigator.get("/api/queue").status_code == 200, "the session still works"
+
+
+def test_the_session_cookie_is_secure_httponly_and_strict(staffed):
+    form = requests.get(f"{staffed.url}/webhooks/staff/sign-in", timeout=30)
+    person = Navigator(staffed.url)
+    reply = person.sign_in("jordan")
+    assert reply.status_code == 303
+    session_cookie = next(h for h in reply.raw.headers.getlist("Set-Cookie") if h.startswith("cc_staff="))
+    attributes = {part.strip().lower() for part in session_cookie.split(";")[1:]}
+    assert {"secure", "httponly", "samesite=strict", "path=/webhooks/staff"} <= attributes
+    assert "Content-Security-Policy" in form.headers
+
+
+def test_a_wrong_password_is_refused_and_the_lockout_holds(staffed):
+    create_account(staffed.endpoints_file, "riley")
+    person = Navigator(staffed.url)
+    assert person.sign_in("riley", "not the password at all").status_code == 401
+    assert person.sign_in("nobody-by-that-name", PASSWORD).status_code == 401
+    assert person.sign_in("riley", "not the password either").status_code == 401
+    locked = person.sign_in("riley", "third wrong password")
+    assert locked.status_code == 429 and "Too many wrong passwords" in locked.text
+    assert person.sign_in("riley", PASSWORD).status_code == 429, "the right password does not open a locked account"
+    assert person.get("/api/queue").status_code == 401
+    # a sign-in form posted without the form's own token (from another site) is refused too
+    forged = requests.post(f"{staffed.url}/webhooks/staff/sign-in",
+                           data={"username": "jordan", "password": PASSWORD}, allow_redirects=False, timeout=30)
+    assert forged.status_code == 403
+
+
+# --- a chat taken by a navigator -----------------------------------------------------------
+
+def test_a_navigator_takes_a_waiting_chat_answers_it_and_hands_it_back(staffed, navigator):
+    chat = ChatPage(staffed)
+    chat.say("hello")
+    chat.say("what does calcifications mean")
+    handoff = chat.say("can I talk to a real person")
+    assert handoff.customs[-1]["live"] == "waiting" and "asked a navigator to join" in handoff.text
+
+    entry = navigator.entry_for(chat.key)
+    assert entry["status"] == "waiting" and entry["channel"] == "webchat" and entry["reason"] == "asked"
+    assert entry["topic"] == "finding_calcifications" and entry["clinic_open"] is True
+    detail = navigator.get(f"/api/handoffs/{entry['id']}").json()
+    said = [line["text"] for line in detail["transcript"] if line["author"] == "person"]
+    assert "what does calcifications mean" in said
+    assert navigator.post(f"/api/handoffs/{entry['id']}/take").status_code == 200
+    joined = chat.news_until("assistant")
+    assert joined["live"] == "navigator"
+    assert any("navigator has joined" in m["text"] for m in joined["messages"])
+
+    assert chat.say("is it serious?").messages == [], "the assistant stays out of the navigator's chat"
+    events = navigator.get(f"/api/handoffs/{entry['id']}/events", after=detail["last"]).json()
+    assert [m["text"] for m in events["messages"] if m["author"] == "person"] == ["is it serious?"]
+    assert navigator.post(f"/api/handoffs/{entry['id']}/reply", {"text": "Most calcifications are benign."}).status_code == 200
+    reply = chat.news_until("navigator")
+    assert [m["text"] for m in reply["messages"] if m["author"] == "navigator"] == ["Most calcifications are benign."]
+
+    crisis = chat.say("I want to kill myself")
+    assert crisis.customs[0]["answer_id"] == "crisis" and "988" in crisis.text
+    alerts = navigator.get(f"/api/handoffs/{entry['id']}/events", after=events["last"]).json()["messages"]
+    assert any(m["author"] == "alert" and "crisis" in m["text"] for m in alerts)
+    assert navigator.entry_for(chat.key)["urgent"] is True
+    assert chat.say("thank you").messages == [], "still the navigator's chat after the crisis answer"
+
+    assert navigator.post(f"/api/handoffs/{entry['id']}/hand-back").status_code == 200
+    left = chat.news_until("assistant")
+    assert left["live"] is None and any("navigator has left" in m["text"] for m in left["messages"])
+    assert chat.say("how long do biopsy results take").customs[-1]["answer_id"] == "biopsy_results_timing"
+    assert navigator.entry_for(chat.key) is None, "handed back: off the queue"
+    with sqlite3.connect(staffed.db) as db:
+        audit = db.execute("SELECT username, action, conversation FROM staff_audit WHERE conversation = ?",
+                           (chat.key,)).fetchall()
+    assert ("jordan", "view", chat.key) in audit and ("jordan", "take", chat.key) in audit
+
+
+def test_safety_events_are_marked_and_first_in_the_queue(staffed, navigator):
+    asked = ChatPage(staffed)
+    asked.say("I want to talk to a person")
+    time.sleep(0.05)
+    rest = staffed.rest(f"safety-{uuid.uuid4().hex[:8]}", "I am going to end my life tonight")
+    assert any(isinstance(m.get("custom"), dict) and m["custom"].get("answer_id") == "crisis" for m in rest)
+    queue = navigator.queue()
+    urgent = [e for e in queue if e["urgent"]]
+    assert urgent and queue[: len(urgent)] == urgent, "safety events come first"
+    assert urgent[0]["safety"] == "crisis" and urgent[0]["channel"] == "rest"
+
+
+def test_a_chat_nobody_takes_is_told_so_and_can_ask_for_a_call_back(staffed, navigator):
+    chat = ChatPage(staffed)
+    chat.say("hello")
+    chat.say("I want to talk to a person")
+    started = time.monotonic()
+    told = chat.news_until("assistant", seconds=40)
+    waited = time.monotonic() - started
+    words = " ".join(m["text"] for m in told["messages"])
+    assert "no navigator is free" in words and "1-800-227-2345" in words and "call you back" in words
+    assert waited < float(STAFF_ENV["CC_STAFF_WAIT_SECONDS"]) + 5 and told["live"] is None
+    assert navigator.entry_for(chat.key)["status"] == "missed", "the clinic still sees she wanted them"
+
+    asked = chat.say("yes")
+    assert asked.customs[-1].get("callback") == "ask_number"
+    form = f"{staffed.url}/webhooks/webchat/callback"
+    assert requests.post(form, json={"conversation": chat.id, "number": "12"}, timeout=30).status_code == 422
+    kept = requests.post(form, json={"conversation": chat.id, "number": "(612) 555-0187"}, timeout=30)
+    assert kept.status_code == 200 and Replies(kept.json()["messages"]).customs[-1]["callback"] == "saved"
+    numbers = [c["number"] for c in navigator.get("/api/callbacks").json()["callbacks"]]
+    assert "+16125550187" in numbers
+    # a number for a conversation that was never asked for one is not kept
+    stranger = ChatPage(staffed)
+    stranger.say("hello")
+    assert requests.post(form, json={"conversation": stranger.id, "number": "612-555-0111"}, timeout=30).status_code == 422
+
+
+# --- the phone line -----------------------------------------------------------------------
+
+def test_a_transfer_whispers_the_reason_and_topic_to_the_navigator(staffed):
+    call = Call(staffed, caller=CALLER)
+    call.start()
+    call.say("what does calcifications mean")
+    transfer = call.say("can I talk to a person")
+    number = transfer.dial.find("Number")
+    assert number.text == "+16125550100" and number.get("url")
+    whisper = requests.post(
+        staffed.url + number.get("url"), data=call.fields(), timeout=30,
+        headers={"X-Twilio-Signature": signature(staffed.url + number.get("url"), call.fields())})
+    assert whisper.status_code == 200 and whisper.headers["content-type"].startswith("application/xml")
+    assert twiml.problems(whisper.text, whisper=True) == []
+    spoken = twiml.spoken_text(ET.fromstring(whisper.text))
+    assert "asked for a person" in spoken and "calcifications" in spoken
+    assert "0143" not in whisper.text.replace(" ", "").replace(",", "")
+    unsigned = requests.post(staffed.url + number.get("url"), data=call.fields(), timeout=30)
+    assert unsigned.status_code == 403
+
+
+def test_an_unanswered_transfer_offers_a_call_back_and_a_yes_puts_it_in_the_console(staffed, navigator):
+    call = Call(staffed, caller=CALLER)
+    call.start()
+    call.say("can I talk to a person")
+    offer = call.transfer_ends("no-answer")
+    assert "no one could take your call" in offer.said.lower()
+    assert "call you back" in offer.prompt and "ends in 0143" in offer.prompt and "say yes or press 1" in offer.prompt
+    assert '<say-as interpret-as="telephone">0143</say-as>' in offer.xml
+    assert parse_qs(urlsplit(offer.next_url).query)["offer"] == ["callback"]
+    confirmed = call.say("yes")
+    assert "will call you back" in confirmed.said
+
+    requests_now = navigator.get("/api/callbacks").json()["callbacks"]
+    mine = [r for r in requests_now if r["number"] == CALLER]
+    assert len(mine) == 1 and mine[0]["channel"] == "twilio_ivr" and mine[0]["reason"] == "asked"
+    with sqlite3.connect(staffed.db) as db:
+        sealed = db.execute("SELECT number FROM staff_callbacks WHERE id = ?", (mine[0]["id"],)).fetchone()[0]
+    assert CALLER not in sealed and Fernet(CALLBACK_KEY.encode()).decrypt(sealed.encode()).decode() == CALLER
+    assert mine[0]["expires"] - mine[0]["created"] == pytest.approx(7 * 86400, abs=5)
+
+    assert navigator.post(f"/api/callbacks/{mine[0]['id']}/done").status_code == 200
+    assert all(r["number"] != CALLER for r in navigator.get("/api/callbacks").json()["callbacks"])
+    with sqlite3.connect(staffed.db) as db:
+        assert db.execute("SELECT COUNT(*) FROM staff_callbacks WHERE id = ?", (mine[0]["id"],)).fetchone()[0] == 0
+
+
+def test_a_no_to_the_call_back_keeps_nothing(staffed, navigator):
+    call = Call(staffed, caller="+16125550177")
+    call.start()
+    call.say("can I talk to a person")
+    call.transfer_ends("busy")
+    call.press("2")
+    assert all(r["number"] != "+16125550177" for r in navigator.get("/api/callbacks").json()["callbacks"])
+
+
+def test_the_call_back_number_is_kept_nowhere_but_its_encrypted_column(staffed):
+    kept = []
+    with sqlite3.connect(staffed.db) as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            kept += [repr(row) for row in db.execute(f'SELECT * FROM "{table}"')]
+    kept += [p.read_bytes().decode("utf-8", "replace") for p in staffed.db.parent.glob(staffed.db.name + "-*")]
+    kept.append(staffed.log_text())
+    everything = "\n".join(kept)
+    for digits in ("6125550143", "612-555-0143", "555-0143", "6125550187", "555-0187", "0 1 4 3"):
+        assert digits not in everything, digits
