@@ -8,6 +8,7 @@ is tests/test_staff_browser.py, the replicated one in tests/test_replicated.py.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
@@ -16,10 +17,18 @@ from xml.etree import ElementTree as ET
 import pytest
 import requests
 from cryptography.fernet import Fernet
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 from staff_client import CALLBACK_KEY, PASSWORD, STAFF_ENV, Navigator, create_account
+from test_chat_page import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS
 from test_phone_line import Call, signature
 
 from channels import twiml
+from companion.content import content
 from companion.privacy import conversation_key
 from conftest import Assistant, Replies
 
@@ -287,3 +296,111 @@ def test_the_call_back_number_is_kept_nowhere_but_its_encrypted_column(staffed):
     everything = "\n".join(kept)
     for digits in ("6125550143", "612-555-0143", "555-0143", "6125550187", "555-0187", "0 1 4 3"):
         assert digits not in everything, digits
+
+
+# --- two Chromium windows: the person on the chat page, the navigator at the console ------------
+
+@pytest.fixture(scope="module")
+def two_windows():
+    drivers, profiles = [], []
+    for _ in range(2):
+        profile = tempfile.TemporaryDirectory(prefix="staff-browser-")
+        options = Options()
+        options.binary_location = CHROMIUM
+        for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile.name}", "--window-size=1280,900"]:
+            options.add_argument(flag)
+        drivers.append(webdriver.Chrome(service=Service(CHROMEDRIVER), options=options))
+        profiles.append(profile)
+    yield drivers
+    for driver in drivers:
+        driver.quit()
+    for profile in profiles:
+        profile.cleanup()
+
+
+def _axe_problems(driver, axe_url: str):
+    driver.execute_script("var s = document.createElement('script'); s.src = arguments[0]; document.head.appendChild(s);",
+                          axe_url)
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return !!window.axe;"), "axe-core to load")
+    driver.set_script_timeout(30)
+    results = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(function (r) { done(r.violations); },"
+        " function (e) { done([{id: 'axe-error', impact: 'critical', description: String(e)}]); });")
+    return [(v["id"], v.get("description")) for v in results if v.get("impact") in ("serious", "critical")]
+
+
+def _send(driver, box: str, text: str) -> None:
+    field = driver.find_element(By.CSS_SELECTOR, box)
+    field.clear()
+    field.send_keys(text)
+    field.send_keys(Keys.ENTER)
+
+
+def _texts(driver, selector: str):
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, selector)]
+
+
+@pytest.mark.slow
+def test_a_person_and_a_navigator_chat_in_two_browser_windows(staffed, two_windows):
+    patient, nurse = two_windows
+    base = staffed.url.replace("127.0.0.1", "localhost")  # a secure context for the Secure cookie, as HTTPS would be
+    wait = lambda driver, condition, what, seconds=30: WebDriverWait(driver, seconds).until(condition, what)  # noqa: E731
+
+    nurse.get(f"{base}/webhooks/staff/")
+    assert nurse.current_url.endswith("/webhooks/staff/sign-in")
+    assert _axe_problems(nurse, f"{base}/webhooks/webchat/static/axe.min.js") == []
+    nurse.find_element(By.ID, "username").send_keys("casey")
+    nurse.find_element(By.ID, "password").send_keys(PASSWORD)
+    nurse.find_element(By.ID, "sign-in").click()
+    wait(nurse, lambda d: d.current_url.endswith("/webhooks/staff/") and d.find_elements(By.ID, "queue"), "the console")
+
+    patient.get(f"{base}/webhooks/webchat/")
+    wait(patient, lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .message.assistant"), "the greeting")
+    bubbles = lambda: len(patient.find_elements(By.CSS_SELECTOR, "#transcript .message.assistant"))  # noqa: E731
+    had = bubbles()
+    _send(patient, "#message-input", "what does calcifications mean")
+    wait(patient, lambda d: bubbles() > had, "the answer")
+    had = bubbles()
+    _send(patient, "#message-input", "I want to talk to a person")
+    wait(patient, lambda d: "asked a navigator to join" in d.find_element(By.ID, "transcript").text, "the handoff")
+    wait(patient, lambda d: d.find_element(By.ID, "live-status").is_displayed(), "the waiting banner")
+    browser_id = patient.execute_script("return JSON.parse(localStorage.getItem('callback-companion.chat')).conversation")
+    key = conversation_key(conversation_key("webchat", browser_id))[:12]
+
+    entry = wait(nurse, lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-conversation="{key}"]'), "the request", 15)
+    assert "Asked for a person" in entry[0].text and "Chat page" in entry[0].text
+    entry[0].click()
+    wait(nurse, lambda d: "what does calcifications mean" in d.find_element(By.ID, "chat-transcript").text, "the transcript")
+    nurse.find_element(By.ID, "take").click()
+    wait(patient, lambda d: "A navigator has joined" in d.find_element(By.ID, "transcript").text, "the navigator joining")
+    assert "chatting with a navigator" in patient.find_element(By.ID, "live-status").text
+
+    had = bubbles()
+    _send(patient, "#message-input", "is it serious?")
+    wait(nurse, lambda d: "Person: is it serious?" in d.find_element(By.ID, "chat-transcript").text, "her message")
+    assert bubbles() == had, "the assistant says nothing in between"
+    wait(nurse, lambda d: d.find_element(By.ID, "reply-input").is_displayed(), "the reply box")
+    _send(nurse, "#reply-input", "Most calcifications turn out to be benign. I can book your visit.")
+    wait(patient, lambda d: _texts(d, "#transcript .message.navigator"), "the navigator's reply", 10)
+    assert "Most calcifications turn out to be benign" in _texts(patient, "#transcript .message.navigator")[-1]
+
+    _send(patient, "#message-input", "I want to kill myself")
+    wait(patient, lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .message.assistant.urgent"), "the crisis answer")
+    assert "988" in patient.find_elements(By.CSS_SELECTOR, "#transcript .message.assistant.urgent")[-1].text
+    wait(nurse, lambda d: "crisis" in d.find_element(By.ID, "alerts").text, "the navigator's alert")
+    assert _axe_problems(nurse, "static/axe.min.js") == []
+
+    nurse.find_element(By.ID, "hand-back").click()
+    wait(patient, lambda d: "navigator has left" in d.find_element(By.ID, "transcript").text, "the hand back")
+    wait(patient, lambda d: not d.find_element(By.ID, "live-status").is_displayed(), "the banner gone")
+    had = bubbles()
+    _send(patient, "#message-input", "how long do biopsy results take")
+    wait(patient, lambda d: bubbles() > had, "the assistant's answer")
+    answer = content().answers["biopsy_results_timing"].text.splitlines()[0][:60]
+    wait(patient, lambda d: answer in d.find_elements(By.CSS_SELECTOR, "#transcript .message.assistant")[-1].text,
+         "the answer about biopsy results")
+    assert _axe_problems(patient, "static/axe.min.js") == []
+    severe = [e for e in patient.get_log("browser") + nurse.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == [], "both pages work under their Content-Security-Policy"
+

@@ -76,6 +76,7 @@
       var open = el("button", "queue-open");
       open.type = "button";
       open.setAttribute("data-handoff", entry.id);
+      open.setAttribute("data-conversation", entry.conversation);
       if (entry.urgent) open.appendChild(el("strong", "urgent-mark", "Urgent "));
       open.appendChild(el("span", "queue-time", when(entry.updated) + " "));
       open.appendChild(el("span", "queue-what", describe(entry)));
