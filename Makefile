@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml) cont
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock lint clean forget replicated image staff-user
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock lint clean forget replicated image staff-user bench-live-chat
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -99,6 +99,10 @@ eval-privacy: setup
 
 bench: setup train
 	$(PY) scripts/bench.py
+
+# a navigator's reply on the person's page, across two replicas (reports/live-chat.md)
+bench-live-chat: setup train system-packages
+	$(PY) scripts/bench_live_chat.py --model $(MODEL)
 
 call: setup train
 	$(PY) scripts/call_simulator.py

@@ -7,8 +7,6 @@ crosses from one replica to the other through the database.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import types
 
 import psycopg2
@@ -16,7 +14,7 @@ import pytest
 
 from conftest import ROOT, base_env
 from scripts.replicated import Deployment, missing_binaries
-from staff_client import PASSWORD, STAFF_ENV, Navigator
+from scripts.staff_client import STAFF_ENV, Navigator, create_account
 from test_staff_console import ChatPage
 
 pytestmark = [
@@ -30,11 +28,7 @@ def test_a_navigators_reply_reaches_the_person_whichever_replica_serves_her(trai
                             env=base_env(**STAFF_ENV), fresh=True)
     try:
         deployment.start()
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "staff_user.py"), "jordan",
-             "--endpoints", str(ROOT / "endpoints.production.yml")],
-            env={**deployment.env, "CC_STAFF_PASSWORD": PASSWORD}, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-        )
+        create_account(ROOT / "endpoints.production.yml", "jordan", env=deployment.env)
         first, second = deployment.rasa_urls
         person = ChatPage(types.SimpleNamespace(url=first))
         through_nginx = ChatPage(types.SimpleNamespace(url=deployment.url))

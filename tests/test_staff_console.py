@@ -23,14 +23,15 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
-from staff_client import CALLBACK_KEY, PASSWORD, STAFF_ENV, Navigator, create_account
 from test_chat_page import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS
 from test_phone_line import Call, signature
+from test_privacy_sinks import SECRETS, TYPED
 
 from channels import twiml
 from companion.content import content
 from companion.privacy import conversation_key
 from conftest import Assistant, Replies
+from scripts.staff_client import CALLBACK_KEY, PASSWORD, STAFF_ENV, ChatPageClient, Navigator, create_account
 
 CALLER = "+16125550143"
 
@@ -51,34 +52,14 @@ def navigator(staffed) -> Navigator:
     return person
 
 
-class ChatPage:
-    """The chat page's requests for one browser conversation."""
+class ChatPage(ChatPageClient):
+    """The chat page's requests, each turn's replies read as the tests read them."""
 
-    def __init__(self, assistant: Assistant) -> None:
-        self.url = assistant.url + "/webhooks/webchat"
-        self.id = uuid.uuid4().hex
-        self.after = 0
-        self.key = conversation_key(conversation_key("webchat", self.id))
+    def __init__(self, assistant) -> None:
+        super().__init__(assistant.url)
 
     def say(self, text: str) -> Replies:
-        reply = requests.post(f"{self.url}/message", json={"conversation": self.id, "message": text}, timeout=30)
-        assert reply.status_code == 200, reply.text
-        return Replies(reply.json()["messages"])
-
-    def news(self) -> dict:
-        reply = requests.get(f"{self.url}/events", params={"conversation": self.id, "after": self.after}, timeout=30)
-        assert reply.status_code == 200, reply.text
-        data = reply.json()
-        self.after = data["last"]
-        return data
-
-    def news_until(self, author: str, seconds: float = 20.0) -> dict:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            data = self.news()
-            if any(m["author"] == author for m in data["messages"]):
-                return data
-        raise AssertionError(f"nothing from {author} within {seconds} s")
+        return Replies(self.send(text))
 
 
 # --- refusals -----------------------------------------------------------------------
@@ -286,6 +267,18 @@ def test_a_no_to_the_call_back_keeps_nothing(staffed, navigator):
     assert all(r["number"] != "+16125550177" for r in navigator.get("/api/callbacks").json()["callbacks"])
 
 
+def test_personal_details_typed_in_a_navigators_chat_are_kept_only_redacted(staffed, navigator):
+    chat = ChatPage(staffed)
+    chat.say("I want to talk to a person")
+    entry = navigator.entry_for(chat.key)
+    assert navigator.post(f"/api/handoffs/{entry['id']}/take").status_code == 200
+    assert chat.say(TYPED).messages == []
+    assert navigator.post(f"/api/handoffs/{entry['id']}/reply", {"text": "Thanks Maria Lopez, we will call 612-555-0143"}).status_code == 200
+    live = navigator.get(f"/api/handoffs/{entry['id']}").json()["live"]
+    assert "[name]" in " ".join(m["text"] for m in live) and "[phone]" in " ".join(m["text"] for m in live)
+    assert navigator.post(f"/api/handoffs/{entry['id']}/hand-back").status_code == 200
+
+
 def test_the_call_back_number_is_kept_nowhere_but_its_encrypted_column(staffed):
     kept = []
     with sqlite3.connect(staffed.db) as db:
@@ -296,6 +289,9 @@ def test_the_call_back_number_is_kept_nowhere_but_its_encrypted_column(staffed):
     everything = "\n".join(kept)
     for digits in ("6125550143", "612-555-0143", "555-0143", "6125550187", "555-0187", "0 1 4 3"):
         assert digits not in everything, digits
+    # nor anything else personal typed into a live chat (tests/test_privacy_sinks.py's details)
+    found = [secret for secret in SECRETS if secret in everything.lower()]
+    assert found == [], f"kept in clear: {found}"
 
 
 # --- two Chromium windows: the person on the chat page, the navigator at the console ------------

@@ -1,7 +1,10 @@
-"""A navigator at the staff console over HTTP, and the set-up the staff tests share.
+"""The staff console and the chat page's live chat over HTTP, for the tests and the live chat benchmark.
 
-Python's cookie jar would never send a Secure cookie over the tests' plain
-HTTP, so the client carries its cookies itself, as a browser on localhost does.
+`Navigator` signs in with the sign-in form and uses the console's API as its
+script does; `ChatPageClient` makes the chat page's requests for one browser
+conversation. Python's cookie jar would never send a Secure cookie over plain
+HTTP to 127.0.0.1, so the navigator carries its cookies itself, as a browser
+on localhost does.
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ import os
 import re
 import subprocess
 import sys
-from typing import Dict, Optional
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 import requests
 from cryptography.fernet import Fernet
 
-from conftest import ROOT
+from companion.privacy import conversation_key
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CALLBACK_KEY = Fernet.generate_key().decode("ascii")
 PASSWORD = "correct horse battery staple"
@@ -28,11 +36,11 @@ STAFF_ENV = {
 }
 
 
-def create_account(endpoints_file, name: str, password: str = PASSWORD) -> None:
-    """`make staff-user`'s script, against the assistant's own database."""
+def create_account(endpoints_file, name: str, password: str = PASSWORD, env: Optional[Dict[str, str]] = None) -> None:
+    """`make staff-user`'s script, against the database the endpoints file names."""
     subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "staff_user.py"), name, "--endpoints", str(endpoints_file)],
-        env={**os.environ, "PYTHONPATH": str(ROOT), "CC_STAFF_PASSWORD": password}, cwd=ROOT, check=True,
+        env={**(env or os.environ), "PYTHONPATH": str(ROOT), "CC_STAFF_PASSWORD": password}, cwd=ROOT, check=True,
         stdout=subprocess.DEVNULL,
     )
 
@@ -90,3 +98,34 @@ class Navigator:
 
     def entry_for(self, conversation_key: str):
         return next((e for e in self.queue() if e["conversation"] == conversation_key[:12]), None)
+
+
+class ChatPageClient:
+    """The chat page's requests for one browser conversation (the server sees only keyed hashes of its id)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.url = base_url + "/webhooks/webchat"
+        self.id = uuid.uuid4().hex
+        self.after = 0
+        self.key = conversation_key(conversation_key("webchat", self.id))
+
+    def send(self, text: str) -> List[Dict[str, Any]]:
+        reply = requests.post(f"{self.url}/message", json={"conversation": self.id, "message": text}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        return reply.json()["messages"]
+
+    def news(self) -> Dict[str, Any]:
+        """One long poll: what is new for the page since the last one."""
+        reply = requests.get(f"{self.url}/events", params={"conversation": self.id, "after": self.after}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        data = reply.json()
+        self.after = data["last"]
+        return data
+
+    def news_until(self, author: str, seconds: float = 20.0) -> Dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            data = self.news()
+            if any(m["author"] == author for m in data["messages"]):
+                return data
+        raise AssertionError(f"nothing from {author} within {seconds} s")
