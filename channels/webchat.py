@@ -178,12 +178,18 @@ class WebChatInput(InputChannel):
         desk = desk_for(agent)
         try:
             with_navigator = desk is not None and live_chat.live_status(desk.live_state(sender_id)) == "navigator"
-            if with_navigator:
-                return await live_chat.to_navigator(agent, sender_id, text, assistant)
         except Exception as error:
-            logger.error("webchat conversation %s: the live chat failed (%s); apology given", sender_id[:12],
-                         type(error).__name__)
-            return trouble_messages(self.name())
+            # the staff tables live in the conversation store: the assistant's own turn reports and handles its failure
+            logger.warning("webchat conversation %s: could not look for a live chat (%s)", sender_id[:12],
+                           type(error).__name__)
+            with_navigator = False
+        if with_navigator:
+            try:
+                return await live_chat.to_navigator(agent, sender_id, text, assistant)
+            except Exception as error:
+                logger.error("webchat conversation %s: the live chat failed (%s); apology given", sender_id[:12],
+                             type(error).__name__)
+                return trouble_messages(self.name())
         return await assistant()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
