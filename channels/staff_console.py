@@ -135,6 +135,7 @@ def _public(entry: Dict[str, Any]) -> Dict[str, Any]:
     shown = {k: entry.get(k) for k in keep}
     shown["conversation"] = (shown["conversation"] or "")[:12]
     shown["live_chat"] = entry.get("channel") in LIVE_CHANNELS
+    shown["waited_minutes"] = int((time.time() - entry["created"]) // 60) if entry.get("created") else 0
     return shown
 
 

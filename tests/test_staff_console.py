@@ -400,3 +400,32 @@ def test_a_person_and_a_navigator_chat_in_two_browser_windows(staffed, two_windo
     severe = [e for e in patient.get_log("browser") + nurse.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == [], "both pages work under their Content-Security-Policy"
 
+
+
+@pytest.mark.slow
+def test_nobody_free_on_the_chat_page_then_a_call_back_typed_in_its_form(staffed, two_windows, navigator):
+    patient = two_windows[0]
+    patient.get(f"{staffed.url.replace('127.0.0.1', 'localhost')}/webhooks/webchat/")
+    patient.execute_script("window.localStorage.clear();")
+    patient.refresh()
+    wait = lambda condition, what, seconds=30: WebDriverWait(patient, seconds).until(condition, what)  # noqa: E731
+    wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .message.assistant"), "the greeting")
+    _send(patient, "#message-input", "can I talk to a person")
+    wait(lambda d: "asked a navigator to join" in d.find_element(By.ID, "transcript").text, "the handoff")
+    wait(lambda d: "no navigator is free" in d.find_element(By.ID, "transcript").text, "nobody free",
+         float(STAFF_ENV["CC_STAFF_WAIT_SECONDS"]) + 20)
+    [yes] = [b for b in patient.find_elements(By.CSS_SELECTOR, "button.suggestion") if b.text == "Yes, call me back"]
+    yes.click()
+    field = wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".callback-form input[type=tel]"), "the number form")[0]
+    field.send_keys("12")
+    field.send_keys(Keys.ENTER)
+    wait(lambda d: "10-digit" in d.find_element(By.CSS_SELECTOR, ".callback-form .form-problem").text, "the refusal")
+    field.clear()
+    field.send_keys("612 555 0166")
+    field.send_keys(Keys.ENTER)
+    wait(lambda d: "will call you back" in d.find_element(By.ID, "transcript").text, "the thanks")
+    assert not patient.find_elements(By.CSS_SELECTOR, ".callback-form"), "the form is gone"
+    kept = patient.execute_script("return localStorage.getItem('callback-companion.chat');")
+    assert "0166" not in kept, "the number is not kept in the browser"
+    numbers = [c["number"] for c in navigator.get("/api/callbacks").json()["callbacks"]]
+    assert "+16125550166" in numbers

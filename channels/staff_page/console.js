@@ -80,7 +80,8 @@
       if (entry.urgent) open.appendChild(el("strong", "urgent-mark", "Urgent "));
       open.appendChild(el("span", "queue-time", when(entry.updated) + " "));
       open.appendChild(el("span", "queue-what", describe(entry)));
-      open.appendChild(el("span", "queue-status", " \u2014 " + (STATUSES[entry.status] || entry.status) +
+      var waited = entry.status === "waiting" ? " for " + entry.waited_minutes + " min" : "";
+      open.appendChild(el("span", "queue-status", " \u2014 " + (STATUSES[entry.status] || entry.status) + waited +
         (entry.navigator ? " (" + entry.navigator + ")" : "")));
       open.addEventListener("click", function () { openHandoff(entry.id); });
       item.appendChild(open);

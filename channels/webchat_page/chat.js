@@ -292,10 +292,13 @@
       : state.live === "waiting" ? "Waiting for a navigator to join\u2026" : "";
   }
 
+  /* `scrollTo` "start" shows a reply from its first line; "latest" (news arriving while she reads) shows the newest whole. */
   function showAssistantMessages(messages, scrollTo) {
-    combine(messages).forEach(function (message, i) {
+    var combined = combine(messages);
+    combined.forEach(function (message, i) {
       state.entries.push({ who: "assistant", message: message });
-      show(renderAssistant(message, true), i === 0 ? scrollTo : null);
+      var scroll = scrollTo === "latest" ? (i === combined.length - 1 ? "end" : null) : (i === 0 ? scrollTo : null);
+      show(renderAssistant(message, true), scroll);
       if (message.custom && message.custom.live === "waiting") startLive();
       if (message.custom && message.custom.callback === "ask_number") show(callbackForm(), "end");
     });
@@ -326,7 +329,7 @@
           assistant.push(message.data);
         }
       });
-      if (assistant.length) showAssistantMessages(assistant, "end");
+      if (assistant.length) showAssistantMessages(assistant, "latest");
       state.liveAfter = data.last || state.liveAfter;
       state.live = data.live || null;
       saveState();
