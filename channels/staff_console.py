@@ -64,6 +64,7 @@ TRANSCRIPT_EVENTS = 200
 POLL_SECONDS = 15.0
 CHECK_EVERY_SECONDS = 0.2
 LIVE_CHANNELS = frozenset({"webchat"})
+CALLBACK_VIEW_AUDIT_SECONDS = 300
 
 
 def _cookie(resp: HTTPResponse, name: str, value: str, max_age: Optional[int] = None) -> None:
@@ -149,6 +150,10 @@ class StaffConsoleInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
+
+    def __init__(self) -> None:
+        # username -> (the call back requests last shown, when): for the audit log, on this server
+        self._callbacks_seen: Dict[str, tuple] = {}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         staff = Blueprint("staff_console", __name__)
@@ -316,7 +321,12 @@ class StaffConsoleInput(InputChannel):
         @api()
         async def callbacks(request, agent, desk, session) -> HTTPResponse:
             requests = desk.callbacks()
-            desk.record_audit(session["username"], "view_callbacks")
+            shown_ids = tuple(r["id"] for r in requests)
+            last = self._callbacks_seen.get(session["username"])
+            # the console refreshes every few seconds: a view is audited when it shows other requests, or anew after a while
+            if last is None or last[0] != shown_ids or time.monotonic() - last[1] > CALLBACK_VIEW_AUDIT_SECONDS:
+                desk.record_audit(session["username"], "view_callbacks")
+                self._callbacks_seen[session["username"]] = (shown_ids, time.monotonic())
             shown = [{"id": r["id"], "conversation": r["conversation"][:12], "channel": r["channel"],
                       "reason": r["reason"], "topic": r["topic"], "number": r["number"], "created": r["created"],
                       "expires": r["expires"]} for r in requests]
