@@ -46,8 +46,7 @@ def accept_callback(turn: Turn) -> None:
     if turn.voice:
         turn.behaviour("callback_saved", "handoff", callback="confirmed")
     else:
-        turn.behaviour("callback_ask_number", "handoff", callback="ask_number",
-                       fields={"days": f"{staff_settings.retention_days():g}"})
+        turn.behaviour("callback_ask_number", "handoff", callback="ask_number")
         turn.set("pending_offer", AWAITING_NUMBER)
 
 

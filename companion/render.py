@@ -14,6 +14,7 @@ from typing import Dict, Iterable, List, Optional
 from companion import phone
 from companion.content import Answer, Content, Source, Spoken, credit_sentence
 from companion.settings import Facility
+from companion.staff import settings as staff_settings
 
 VOICE_CHANNELS = frozenset({"twilio_ivr", "alexa"})
 BEHAVIOUR_KINDS = frozenset(
@@ -64,6 +65,7 @@ def fill(template: str, voice: bool, facility: Facility, **extra: str) -> str:
         "support_name": facility.support_name,
         "support_phone": number(facility.support_phone),
         "hours": facility.hours.spoken(),
+        "callback_days": f"{staff_settings.retention_days():g}",
     }
     values.update(extra)
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
