@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml data/
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock lint clean forget replicated image
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock lint clean forget replicated image staff-user bench-live-chat
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -36,6 +36,7 @@ help:
 	@echo "make eval-privacy - redaction recall and precision per identifier kind (reports/privacy.md)"
 	@echo "make bench  - latency and throughput benchmark (reports/bench.md)"
 	@echo "make call   - play a phone call in the terminal"
+	@echo "make staff-user NAME=x - create a staff console account (or set a new password)"
 	@echo "make fuzz   - the fuzz tests with a long budget"
 	@echo "make lock   - regenerate requirements/lock.txt from requirements/requirements.in"
 	@echo "make lint   - ruff and mypy over the project's Python (make test runs it)"
@@ -102,6 +103,10 @@ eval-privacy: setup
 bench: setup train
 	$(PY) scripts/bench.py
 
+# a navigator's reply on the person's page, across two replicas (reports/live-chat.md)
+bench-live-chat: setup train system-packages
+	$(PY) scripts/bench_live_chat.py --model $(MODEL)
+
 call: setup train
 	$(PY) scripts/call_simulator.py
 
@@ -118,6 +123,11 @@ clean:
 DAYS ?= 30
 forget: $(STAMP_DEPS)
 	$(PY) scripts/forget_conversations.py --days $(DAYS) --endpoints $(or $(ENDPOINTS),endpoints.yml)
+
+# A staff console account (docs/staff-console.md): make staff-user NAME=jordan [ENDPOINTS=endpoints.production.yml]
+staff-user: $(STAMP_DEPS)
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=<sign-in name>"; exit 2; }
+	$(PY) scripts/staff_user.py "$(NAME)" --endpoints $(or $(ENDPOINTS),endpoints.yml)
 
 # nginx -> two Rasa servers -> PostgreSQL + Redis, all on 127.0.0.1 (docs/deployment.md).
 replicated: setup train system-packages

@@ -9,6 +9,7 @@ from actions import phone_call
 from actions.answers import answer_question
 from actions.base import CompanionAction, Turn
 from actions.escalation import hand_off
+from actions.live_chat import CALLBACK_OFFER, accept_callback
 from companion.content import Spoken
 from companion.render import answer_button, button
 
@@ -131,6 +132,8 @@ class ActionAffirm(CompanionAction):
             turn.answer(answer, part="more", body=Spoken(answer.more, answer.more))
         elif kind == "handoff":
             hand_off(turn, reason="accepted_offer")
+        elif kind == CALLBACK_OFFER:
+            accept_callback(turn)
         elif kind == "goodbye":
             say_goodbye(turn)
         elif offer == "hangup":

@@ -2,8 +2,12 @@
 
 Handoff is channel-aware: the phone line gets a transfer target when the
 clinic is open (the channel dials it, and falls back to the support line);
-chat gets the numbers and hours as a card, a ConversationPaused event and a
-staff record; the speaker gets the numbers spoken and on a card.
+chat gets the numbers and hours as a card and a ConversationPaused event; the
+speaker gets the numbers spoken and on a card. Every handoff's reply carries
+its reason, topic and whether staff hours are on, and the Rasa server puts it
+on the staff console's queue. With live chat on (CC_LIVE_CHAT), a chat in
+staff hours is told a navigator will join; outside them, with call backs on
+(CC_CALLBACKS), the phone line and the chat page offer a call back.
 """
 
 from __future__ import annotations
@@ -13,24 +17,38 @@ from rasa_sdk.events import ConversationPaused
 from actions import phone_call
 from actions.answers import answer_birads_category
 from actions.base import CompanionAction, Turn
+from actions.live_chat import CALLBACK_OFFER, may_offer_callback
 from companion.channel_traits import traits
 from companion.escalation import plan_handoff, record_handoff
 from companion.render import answer_button, button
+from companion.staff import settings as staff_settings
 
 MISUNDERSTOOD_LIMIT = 2
 
 
 def hand_off(turn: Turn, reason: str, prefix_key: str = "", stayed_on_line: bool = False) -> None:
     handoff = plan_handoff(turn.facility)
+    staff_hours = turn.facility.is_open()
     key = "handoff_open" if handoff.clinic_reachable else "handoff_support_only"
     prefix = turn.content.behaviour(prefix_key) if prefix_key else None
     buttons = [button(f"Call {c.name}", c.as_dict()["tel"]) for c in handoff.contacts]
-    turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, reason=reason, **handoff.as_dict())
+    live = traits(turn.channel).paused_for_staff and staff_hours and staff_settings.live_chat()
+    callback = not staff_hours and may_offer_callback(turn)
+    details = dict(reason=reason, topic=turn.slot("topic"), staff_hours=staff_hours, **handoff.as_dict())
+    if live:
+        turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, remember=False, disclaimer=False)
+        turn.behaviour("live_waiting", "handoff", live="waiting", **details)
+    elif callback:
+        turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, remember=False, disclaimer=False)
+        turn.behaviour("callback_offer", "handoff", callback="offer",
+                       buttons=[button("Yes, call me back", "/affirm"), button("No, thank you", "/deny")], **details)
+    else:
+        turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, **details)
     record_handoff(turn.tracker.sender_id, turn.channel, reason, handoff)
     turn.set("misunderstood", 0.0)
-    turn.set("pending_offer", None)
+    turn.set("pending_offer", CALLBACK_OFFER if callback else None)
     if phone_call.on_phone(turn):
-        phone_call.after_handoff(turn, handoff.as_dict()["transfer"], stayed_on_line)
+        phone_call.after_handoff(turn, handoff.as_dict()["transfer"], stayed_on_line, callback_offered=callback)
     if traits(turn.channel).paused_for_staff:
         turn.events.append(ConversationPaused())
 

@@ -9,8 +9,8 @@ decided here. Every reply on the phone carries `prompt` in its contract: the
 words the caller hears while the line listens; a reply without one (a dial, a
 hang-up) ends the listening.
 
-Offers a caller answers on the keypad (`pending_offer`): "confirm:<answer id>"
-(1 yes, 2 no), "dial:support", "dial:<help line>" and "hangup" (1 accepts).
+Offers a caller answers on the keypad (`pending_offer`): "confirm:<answer id>" and
+"callback" (1 yes, 2 no), "dial:support", "dial:<help line>" and "hangup" (1 accepts).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ MAX_REPROMPTS = 2
 MENU_SIZE = 4
 ANSWERED = frozenset({"completed", "answered"})
 # the offers whose prompt says "press 1"
-KEYPAD_OFFERS = frozenset({"confirm", "dial", "hangup"})
+KEYPAD_OFFERS = frozenset({"confirm", "dial", "hangup", "callback"})
 
 
 def words(turn: Turn, name: str, **fields: str) -> str:
@@ -102,9 +102,9 @@ def add_prompt(turn: Turn) -> None:
         custom["prompt"] = words(turn, "next_after_question" if asked else "next_question")
 
 
-def dial(turn: Turn, number: str, leg: str) -> None:
+def dial(turn: Turn, number: str, leg: str, **extra: Any) -> None:
     """Ends the turn with a transfer; its end comes back as /dial_ended with this leg."""
-    contract(turn).update({"dial": number, "leg": leg})
+    contract(turn).update({"dial": number, "leg": leg, **extra})
 
 
 def dial_support(turn: Turn) -> None:
@@ -130,14 +130,16 @@ def hang_up(turn: Turn) -> None:
     turn.behaviour("emergency", "emergency", remember=False, end_conversation=True)
 
 
-def after_handoff(turn: Turn, transfer: Optional[str], stayed_on_line: bool) -> None:
-    """On the phone, a handoff transfers to the open clinic; otherwise the support line is offered, or dialled for a caller who stayed on."""
+def after_handoff(turn: Turn, transfer: Optional[str], stayed_on_line: bool, callback_offered: bool = False) -> None:
+    """On the phone, a handoff transfers to the open clinic (whose navigator first hears why, the whisper);
+    otherwise the support line is offered (unless a call back is), or dialled for a caller who stayed on."""
     if transfer:
+        custom = contract(turn)
         turn.dispatcher.utter_message(text=words(turn, "connecting"))
-        dial(turn, transfer, "clinic")
+        dial(turn, transfer, "clinic", whisper={"reason": custom.get("reason"), "topic": custom.get("topic")})
     elif stayed_on_line:
         dial_support(turn)
-    else:
+    elif not callback_offered:
         turn.set("pending_offer", "dial:support")
 
 
@@ -185,7 +187,7 @@ class ActionKeypad(CompanionAction):
 
     def respond(self, turn: Turn) -> None:
         from actions.answers import ActionRepeat, answer_question
-        from actions.conversation import ActionAffirm
+        from actions.conversation import ActionAffirm, ActionDeny
         from actions.escalation import hand_off
 
         key = turn.entity("key") or ""
@@ -195,6 +197,8 @@ class ActionKeypad(CompanionAction):
             ActionAffirm().respond(turn)
         elif key == "2" and offer == "confirm":
             ask_again(turn)
+        elif key == "2" and offer == "callback":
+            ActionDeny().respond(turn)
         elif key == "0":
             hand_off(turn, reason="asked")
         elif key == "*":
@@ -213,11 +217,15 @@ class ActionDialEnded(CompanionAction):
     action_name = "action_dial_ended"
 
     def respond(self, turn: Turn) -> None:
+        from actions.live_chat import may_offer_callback, offer_callback
+
         leg, status = turn.entity("leg") or "support", (turn.entity("status") or "").lower()
         if status in ANSWERED:
             from actions.conversation import say_goodbye
 
             say_goodbye(turn)
+        elif leg == "clinic" and may_offer_callback(turn):
+            offer_callback(turn, "transfer_unanswered", reason="transfer_unanswered")
         elif leg == "clinic":
             turn.dispatcher.utter_message(text=words(turn, "no_one_answered"), json_message={"answer_id": "handoff"})
             turn.set("pending_offer", "dial:support")

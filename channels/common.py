@@ -9,6 +9,8 @@
   apology and the support line) in that case, never silence.
 - `replies_for_replay` finds the replies already given to a message id, so a
   request sent twice is answered twice but handled once.
+- a turn that hands the person over or raises a safety alarm puts the
+  conversation on the staff console's queue (channels/staff_turns.py).
 
 Loading it puts the redaction on every log handler of the server (again, if
 companion.launcher, which starts every Rasa server of this project and applies
@@ -25,6 +27,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 
+from channels.staff_turns import note_turn
 from companion.content import content
 from companion.privacy import install_log_redaction
 from companion.tracker_store import private_store, take_failure
@@ -136,7 +139,9 @@ async def _run_turn(
     if not message.output_channel.messages:
         logger.error("%s conversation %s: the assistant gave no reply; apology given", channel, key)
         return None
-    return [{k: v for k, v in m.items() if k != "recipient_id"} for m in message.output_channel.messages]
+    replies = [{k: v for k, v in m.items() if k != "recipient_id"} for m in message.output_channel.messages]
+    note_turn(agent, message.sender_id, channel, replies)
+    return replies
 
 
 def _log_late_failure(turn: "asyncio.Future") -> None:

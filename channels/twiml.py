@@ -125,8 +125,12 @@ def _hint_problem(value: str) -> Optional[str]:
 
 # --- checking ----------------------------------------------------------------
 
-def problems(document) -> List[str]:
-    """Everything in a TwiML document (text, bytes or Element) that Twilio does not document or that leaves a caller stuck."""
+def problems(document, whisper: bool = False) -> List[str]:
+    """Everything in a TwiML document (text, bytes or Element) that Twilio does not document or that leaves a caller stuck.
+
+    A `whisper` (the <Number url> document played to the person answering a
+    transfer) may end after its words: the call connects when it ends.
+    """
     if isinstance(document, ET.Element):
         root = document
     else:
@@ -143,7 +147,10 @@ def problems(document) -> List[str]:
         if verb.tag in _ENDS_DOCUMENT or _always_posts(verb):
             found.append(f"<{verbs[position + 1].tag}> after <{verb.tag}> is never reached")
             break
-    if not verbs or verbs[-1].tag not in CALL_CONTINUES:
+    if whisper:
+        if not verbs:
+            found.append("the whisper says nothing")
+    elif not verbs or verbs[-1].tag not in CALL_CONTINUES:
         found.append("the response ends without a Gather, Dial, Redirect or Hangup: the call would end in silence")
     return found
 

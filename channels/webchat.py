@@ -5,6 +5,9 @@ Routes (under /webhooks/webchat/):
 - GET  /static/<file>       the page's CSS, script and icon (and axe-core, which only the browser tests load)
 - POST /message             {"conversation": "<random id from the browser>", "message": "..."}
                             -> {"messages": [...]}, each like the REST channel's output
+- GET  /events?conversation=<id>&after=<n>
+                            the page's long poll during a live chat (channels/live_chat.py)
+- POST /callback            {"conversation", "number"}: the number typed in the call back form
 
 Both are rate-limited per client and per conversation (channels/rate_limits.py),
 and served with a strict Content-Security-Policy; CC_FRAME_ANCESTORS names the
@@ -12,7 +15,9 @@ sites allowed to embed the page (none by default).
 
 The browser keeps the transcript; the server only ever sees a keyed hash of
 the browser's random conversation id. A conversation paused by a handoff is
-resumed when the person writes again, so nobody is left in silence.
+resumed when the person writes again, so nobody is left in silence; while a
+navigator has the chat, her messages go to the navigator instead
+(channels/live_chat.py).
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import live_chat
 from channels.common import ask_assistant, clean_text, trouble_messages
 from channels.rate_limits import RateLimits
+from channels.staff_turns import desk_for
 from companion.channel_traits import WEBCHAT
 from companion.environment import environment
 from companion.privacy import conversation_key
@@ -157,14 +164,34 @@ class WebChatInput(InputChannel):
     ) -> List[Dict[str, Any]]:
         """The assistant's replies to one message, or the service_trouble reply if it fails, is silent or is too slow."""
         sender_id = conversation_key(self.name(), conversation)
+
+        async def assistant() -> List[Dict[str, Any]]:
+            try:
+                if await resume_if_paused(agent, sender_id):
+                    logger.info("webchat conversation %s resumed after a handoff", sender_id[:12])
+            except Exception as error:
+                logger.error("webchat conversation %s: could not resume (%s); apology given", sender_id[:12],
+                             type(error).__name__)
+                return trouble_messages(self.name())
+            message = UserMessage(text, CollectingOutputChannel(), sender_id, input_channel=self.name())
+            return await ask_assistant(on_new_message, message, self.timeout_seconds, agent, message_id)
+
+        desk = desk_for(agent)
         try:
-            if await resume_if_paused(agent, sender_id):
-                logger.info("webchat conversation %s resumed after a handoff", sender_id[:12])
+            with_navigator = desk is not None and live_chat.live_status(desk.live_state(sender_id)) == "navigator"
         except Exception as error:
-            logger.error("webchat conversation %s: could not resume (%s); apology given", sender_id[:12], type(error).__name__)
-            return trouble_messages(self.name())
-        message = UserMessage(text, CollectingOutputChannel(), sender_id, input_channel=self.name())
-        return await ask_assistant(on_new_message, message, self.timeout_seconds, agent, message_id)
+            # the staff tables live in the conversation store: the assistant's own turn reports and handles its failure
+            logger.warning("webchat conversation %s: could not look for a live chat (%s)", sender_id[:12],
+                           type(error).__name__)
+            with_navigator = False
+        if with_navigator:
+            try:
+                return await live_chat.to_navigator(agent, sender_id, text, assistant)
+            except Exception as error:
+                logger.error("webchat conversation %s: the live chat failed (%s); apology given", sender_id[:12],
+                             type(error).__name__)
+                return trouble_messages(self.name())
+        return await assistant()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webchat = Blueprint("webchat", __name__)
@@ -199,6 +226,45 @@ class WebChatInput(InputChannel):
             messages = await self.answer(
                 on_new_message, agent, incoming["conversation"], incoming["text"], incoming["message_id"]
             )
+            return json_response({"messages": messages})
+
+        @webchat.route("/events", methods=["GET"])
+        async def events(request: Request) -> HTTPResponse:
+            conversation = request.args.get("conversation") or ""
+            after = request.args.get("after") or "0"
+            if not CONVERSATION_ID.fullmatch(conversation) or not after.isdigit():
+                return json_response({"error": "'conversation' and 'after' are required."}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
+            sender_id = conversation_key(self.name(), conversation)
+            if desk_for(agent) is None:
+                return json_response({"messages": [], "live": None, "last": int(after)})
+            try:
+                return json_response(await live_chat.wait_for_news(agent, sender_id, int(after)))
+            except Exception as error:
+                logger.error("webchat conversation %s: live chat news failed (%s)", sender_id[:12], type(error).__name__)
+                return json_response({"error": "Please try again."}, status=503)
+
+        @webchat.route("/callback", methods=["POST"])
+        async def callback(request: Request) -> HTTPResponse:
+            limited = self.limits.check_client(request, SECURITY_HEADERS)
+            if limited:
+                return limited
+            try:
+                data = json.loads((request.body or b"{}").decode("utf-8", errors="replace"))
+                conversation, typed = data.get("conversation"), data.get("number")
+            except (ValueError, AttributeError):
+                conversation = typed = None
+            if not isinstance(conversation, str) or not CONVERSATION_ID.fullmatch(conversation) or not isinstance(typed, str):
+                return json_response({"error": "'conversation' and 'number' are required."}, status=400)
+            agent = getattr(request.app.ctx, "agent", None)
+            sender_id = conversation_key(self.name(), conversation)
+            try:
+                messages = await live_chat.keep_callback_number(agent, sender_id, self.name(), typed[:40])
+            except live_chat.NumberRefused as refused:
+                return json_response({"error": str(refused)}, status=422)
+            except Exception as error:
+                logger.error("webchat conversation %s: call back not kept (%s)", sender_id[:12], type(error).__name__)
+                return json_response({"messages": trouble_messages(self.name())})
             return json_response({"messages": messages})
 
         return webchat

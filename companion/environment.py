@@ -115,6 +115,16 @@ def web_address(value: str) -> str:
     return value.strip().rstrip("/")
 
 
+def fernet_key(value: str) -> str:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(value.strip().encode())
+    except (ValueError, TypeError):
+        raise ValueError("expected a Fernet key (python -m companion.staff.crypto makes one)") from None
+    return value.strip()
+
+
 def existing_file(value: str) -> str:
     if not Path(value).is_file():
         raise ValueError("no such file")
@@ -150,7 +160,8 @@ VARIABLES = (
              "processes"),
     Variable("CC_MAX_SESSION_EVENTS", "events of the current session the store loads per turn", "120", whole_number,
              "processes"),
-    Variable("CC_HANDOFF_LOG", "where handoff records go", "`logs/handoffs.jsonl`", group="processes"),
+    Variable("CC_HANDOFF_LOG", "the optional JSONL export of handoffs (action server)", "none: handoffs go to the "
+             "staff console", group="processes"),
     Variable("CC_SHOW_TUNING", "print the server tuning applied at start", "off", flag, "processes"),
     Variable("ACTIONS_PORT", "the action server's port (`make run`; endpoints.yml reads it)", "5055", port, "processes"),
     Variable("RASA_PORT", "the Rasa server's port (`make run`)", "5005", port, "processes"),
@@ -169,6 +180,22 @@ VARIABLES = (
     Variable("CC_NGINX_CLIENT_BURST", "nginx's burst per client in `make replicated`", "30", whole_number, "web"),
     Variable("CC_TRUSTED_PROXIES", "proxies whose `X-Forwarded-For` names the client (addresses or networks)", "none",
              networks, "web"),
+    # the staff console (docs/staff-console.md)
+    Variable("CC_LIVE_CHAT", "`on`: a chat handed over in staff hours waits for a navigator", "off", flag, "staff"),
+    Variable("CC_CALLBACKS", "`on`: the assistant offers call backs (the Rasa server also needs `CC_CALLBACK_KEY`)",
+             "off", flag, "staff"),
+    Variable("CC_CALLBACK_KEY", "Fernet key encrypting call back numbers (`python -m companion.staff.crypto` makes one)",
+             "none: no number is kept", fernet_key, "staff"),
+    Variable("CC_STAFF_WAIT_SECONDS", "how long a chat waits for a navigator before she is told nobody is free", "180",
+             positive_number, "staff"),
+    Variable("CC_CALLBACK_RETENTION_DAYS", "a call back request (and its number) is deleted after this many days", "7",
+             positive_number, "staff"),
+    Variable("CC_STAFF_LOCKOUT_FAILURES", "wrong passwords in a row before a staff account is locked", "5",
+             whole_number, "staff"),
+    Variable("CC_STAFF_LOCKOUT_MINUTES", "how long a locked staff account stays locked", "15", positive_number, "staff"),
+    Variable("CC_STAFF_SESSION_HOURS", "a staff sign-in lasts at most this long", "10", positive_number, "staff"),
+    Variable("CC_STAFF_PASSWORD", "the password `make staff-user` sets without asking (scripts)", "asked for",
+             group="staff"),
     # the stores (endpoints.production.yml)
     Variable("CC_DB_HOST", "PostgreSQL host", group="stores"),
     Variable("CC_DB_PORT", "PostgreSQL port", check=port, group="stores"),

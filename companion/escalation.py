@@ -1,9 +1,9 @@
 """Escalation to a person: who to offer (clinic or 24/7 support line), whether a call can be transferred, and the staff record.
 
-The handoff record is one JSON line per request in logs/handoffs.jsonl
-(CC_HANDOFF_LOG overrides the path): time, the hashed conversation key (the
-same key the tracker store uses, so staff can open the conversation), the
-channel and the reason. Nothing personal is written.
+The staff console's queue is filled by the Rasa server (companion/staff/);
+this module keeps the optional JSONL export: with CC_HANDOFF_LOG set, one JSON
+line per request, with the time, the hashed conversation key (the same key the
+tracker store uses), the channel and the reason. Nothing personal is written.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import threading
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from companion import PROJECT_ROOT, phone
+from companion import phone
 from companion.privacy import conversation_key, redact
 from companion.settings import Facility
 
 HANDOFF_LOG_ENV = "CC_HANDOFF_LOG"
-DEFAULT_HANDOFF_LOG = PROJECT_ROOT / "logs" / "handoffs.jsonl"
 _lock = threading.Lock()
 
 
@@ -68,12 +67,13 @@ def plan_handoff(facility: Facility, now: Optional[dt.datetime] = None) -> Hando
     return Handoff(contacts=contacts, transfer_number=transfer, clinic_reachable=bool(facility.navigator_phone))
 
 
-def handoff_log_path() -> Path:
-    return Path(os.environ.get(HANDOFF_LOG_ENV) or DEFAULT_HANDOFF_LOG)
+def handoff_log_path() -> Optional[Path]:
+    value = os.environ.get(HANDOFF_LOG_ENV)
+    return Path(value) if value else None
 
 
 def record_handoff(sender_id: str, channel: Optional[str], reason: str, handoff: Handoff) -> Dict:
-    """Appends the staff record and returns it."""
+    """The export record; appended to CC_HANDOFF_LOG when that is set."""
     record = {
         "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "conversation": conversation_key(sender_id),
@@ -83,6 +83,8 @@ def record_handoff(sender_id: str, channel: Optional[str], reason: str, handoff:
         "clinic_open": any(c.open_now for c in handoff.contacts[:-1]),
     }
     path = handoff_log_path()
+    if path is None:
+        return record
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock, path.open("a", encoding="utf-8") as log:
         log.write(json.dumps(record) + "\n")

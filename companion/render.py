@@ -15,6 +15,7 @@ from companion import phone
 from companion.channel_traits import traits
 from companion.content import Answer, Content, Source, Spoken
 from companion.settings import Facility
+from companion.staff import settings as staff_settings
 
 BEHAVIOUR_KINDS = frozenset(
     {"greeting", "goodbye", "help", "handoff", "crisis", "emergency", "disclosure", "no_diagnosis", "out_of_scope",
@@ -64,6 +65,7 @@ def fill(template: str, voice: bool, facility: Facility, **extra: str) -> str:
         "support_name": facility.support_name,
         "support_phone": number(facility.support_phone),
         "hours": facility.hours.spoken(),
+        "callback_days": f"{staff_settings.retention_days():g}",
     }
     values.update(extra)
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)

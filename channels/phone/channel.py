@@ -12,6 +12,7 @@ Routes (under /webhooks/twilio_ivr):
   GET  /             health
   POST /voice        new call and every Gather result
   POST /dial-status  the <Dial action> callback after a transfer
+  POST /whisper      what the clinic's navigator hears before a transfer connects (channels/phone/staff.py)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from channels import twiml
 from channels.common import clean_text, run_turn
+from channels.phone import staff
 from channels.phone.render import ROUTE_PREFIX, CallRender
 from channels.phone.request import CALL_SID, MalformedRequest, SignatureCheck, parse_form, signed_url
 from channels.phone.settings import PhoneSettings
@@ -56,9 +58,10 @@ class CallFlow:
     """
 
     def __init__(self, settings: PhoneSettings, ask: Ask, known: Optional[Content] = None,
-                 facility: Optional[Facility] = None) -> None:
+                 facility: Optional[Facility] = None, caller: str = "") -> None:
         self.settings = settings
         self.ask = ask
+        self.caller = caller  # the caller ID: only said back (last four digits) when a call back is offered
         self.content = known or content()
         self.render = CallRender(settings, self.content, facility or load_facility())
         self.deadline = time.monotonic() + settings.reply_timeout
@@ -88,7 +91,7 @@ class CallFlow:
         customs = [m["custom"] for m in replies or [] if isinstance(m.get("custom"), dict)]
         if not texts and not customs:
             return self.render.service_trouble()
-        return self.render.replies(texts, customs[0] if customs else {})
+        return self.render.replies(texts, customs[0] if customs else {}, self.caller)
 
     async def turn(self, message: str, metadata: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
         try:
@@ -151,7 +154,7 @@ class TwilioVoiceInput(InputChannel):
                 return refused
             query = parse_qs(request.query_string)
             logger.info("phone line: call %s, %s", sender[:12], _describe(query, form))
-            flow = self._flow(request, sender, on_new_message)
+            flow = self._flow(request, sender, on_new_message, form)
             return self._twiml(await flow.voice(query, form), flow)
 
         @phone_line.route("/dial-status", methods=["POST"])
@@ -163,8 +166,16 @@ class TwilioVoiceInput(InputChannel):
             leg = leg if leg in DIAL_LEGS or leg in content().lines else "support"
             status = clean_text(form.get("DialCallStatus")).lower()
             logger.info("phone line: call %s, %s transfer ended: %s", sender[:12], leg, status or "no status")
-            flow = self._flow(request, sender, on_new_message)
+            flow = self._flow(request, sender, on_new_message, form)
             return self._twiml(await flow.after_dial(leg, status), flow)
+
+        @phone_line.route("/whisper", methods=["POST"])
+        async def whisper(request: Request) -> HTTPResponse:
+            form, _, refused = self._checked_form(request)
+            if refused is not None:
+                return refused
+            document = staff.whisper_twiml(parse_qs(request.query_string), self.settings.voice, self.settings.language)
+            return response.text(document, content_type="application/xml")
 
         return phone_line
 
@@ -185,16 +196,18 @@ class TwilioVoiceInput(InputChannel):
             return None, "", response.text("CallSid is missing or malformed", status=400)
         return form, conversation_key("twilio", call_sid), None
 
-    def _flow(self, request: Request, sender: str, on_new_message) -> CallFlow:
+    def _flow(self, request: Request, sender: str, on_new_message, form: Mapping[str, str]) -> CallFlow:
         agent = getattr(request.app.ctx, "agent", None)
         # Twilio marks each webhook with an idempotency token that stays the same when it retries the request
         replay_id = request.headers.get("I-Twilio-Idempotency-Token") or None
 
         async def ask(text: str, metadata: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
             message = UserMessage(text, CollectingOutputChannel(), sender, input_channel=CHANNEL, metadata=metadata)
-            return await run_turn(on_new_message, message, self.settings.reply_timeout, agent, replay_id)
+            replies = await run_turn(on_new_message, message, self.settings.reply_timeout, agent, replay_id)
+            # after her "yes" to a call back, her caller ID is kept (encrypted) with the request
+            return await staff.keep_confirmed_callback(agent, sender, form, replies)
 
-        return CallFlow(self.settings, ask)
+        return CallFlow(self.settings, ask, caller=form.get("From") or "")
 
     def _twiml(self, root: VoiceResponse, flow: CallFlow) -> HTTPResponse:
         document = root.to_xml()

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
+from channels.phone import staff
 from channels.phone.settings import PhoneSettings
 from companion import phone, ssml
 from companion.channel_traits import PHONE
@@ -47,9 +48,11 @@ class CallRender:
         self.base = settings.public_url + ROUTE_PREFIX
         hints()  # loaded once, before a caller waits on it
 
-    def replies(self, texts: List[str], custom: Dict[str, Any]) -> VoiceResponse:
+    def replies(self, texts: List[str], custom: Dict[str, Any], caller: str = "") -> VoiceResponse:
+        """`caller` is the caller ID, for a call back offer to say which number would be called."""
         root = VoiceResponse()
         number = diallable(custom.get("dial"))
+        confirm_number = staff.confirm_line({"From": caller}) if custom.get("callback") == "offer" else ""
         if custom.get("end_conversation"):
             self.say_all(root, texts)
             root.hangup()
@@ -63,7 +66,11 @@ class CallRender:
             self.listen(root, custom.get("prompt") or self.words["offer_hang_up"])
         elif number:
             self.say_all(root, texts)
-            self.dial(root, number, str(custom.get("leg") or "support"))
+            self.dial(root, number, str(custom.get("leg") or "support"), custom.get("whisper"))
+        elif confirm_number:
+            # the question is asked while the line listens, with the number she would be called on
+            self.say_all(root, texts[:-1])
+            self.listen(root, f"{texts[-1]} {confirm_number}")
         else:
             self.say_all(root, texts)
             self.listen(root, custom.get("prompt") or self.words["next_question"])
@@ -83,11 +90,16 @@ class CallRender:
         self.dial(root, phone.e164(self.facility.support_phone), "support")
         return root
 
-    def dial(self, root: VoiceResponse, number: str, leg: str) -> None:
-        """<Dial><Number>; Twilio reports how the call went to /dial-status, which tells the assistant."""
+    def dial(self, root: VoiceResponse, number: str, leg: str, whisper: Optional[Dict[str, Any]] = None) -> None:
+        """<Dial><Number>; Twilio reports how the call went to /dial-status, which tells the assistant.
+
+        With a `whisper`, whoever answers first hears why the call comes (<Number url>), then it connects."""
         dial = root.dial(action=self.url("dial-status", leg=leg), method="POST", timeout=DIAL_TIMEOUT,
                          answer_on_bridge=True)
-        dial.number(number)
+        if whisper is not None:
+            dial.number(number, url=staff.whisper_url(self.base, whisper), method="POST")
+        else:
+            dial.number(number)
 
     def support_offer(self) -> str:
         return self.words["offer_support"].format(support_name=self.facility.support_name)

@@ -6,12 +6,19 @@
  * from a message is ever parsed as HTML. The conversation id (random, from
  * crypto.getRandomValues) and the transcript are kept only in this browser's
  * localStorage, so the chat survives a reload; "Start over" forgets both.
+ *
+ * During a live chat (a handoff reply saying a navigator will join) the page
+ * long-polls "events" for the navigator's replies and the assistant's notices.
+ * A call back number typed in its form goes straight to "callback" and is
+ * never kept in the transcript.
  */
 (function () {
   "use strict";
 
   var STORE_KEY = "callback-companion.chat";
   var ENDPOINT = "message";
+  var EVENTS = "events";
+  var CALLBACK = "callback";
   var MAX_CHARS = 1000;
   var MAX_KEPT_ENTRIES = 200;
   var REQUEST_TIMEOUT_MS = 20000;
@@ -26,6 +33,7 @@
   var generation = 0; // replies to a conversation the person has since left are dropped
   var waiting = 0;
   var queue = Promise.resolve();
+  var polling = false;
 
   // --- the conversation kept in this browser -------------------------------
 
@@ -136,6 +144,13 @@
   function renderPerson(text) {
     var bubble = el("div", "message person");
     bubble.appendChild(speakerLabel("You:"));
+    bubble.appendChild(el("p", null, text));
+    return bubble;
+  }
+
+  function renderNavigator(text) {
+    var bubble = el("div", "message navigator");
+    bubble.appendChild(speakerLabel("Navigator:"));
     bubble.appendChild(el("p", null, text));
     return bubble;
   }
@@ -259,14 +274,114 @@
     var lastPerson = -1;
     state.entries.forEach(function (entry, i) { if (entry.who === "person") lastPerson = i; });
     state.entries.forEach(function (entry, i) {
-      transcript.appendChild(entry.who === "person"
-        ? renderPerson(entry.text)
+      transcript.appendChild(entry.who === "person" ? renderPerson(entry.text)
+        : entry.who === "navigator" ? renderNavigator(entry.text)
         : renderAssistant(entry.message, i > lastPerson));
     });
     if (transcript.lastChild) transcript.lastChild.scrollIntoView({ block: "end" });
   }
 
   // --- waiting -------------------------------------------------------------
+
+  // --- a live chat with a navigator -------------------------------------------
+
+  function showLive() {
+    var banner = document.getElementById("live-status");
+    banner.hidden = !state.live;
+    banner.textContent = state.live === "navigator" ? "You are chatting with a navigator."
+      : state.live === "waiting" ? "Waiting for a navigator to join\u2026" : "";
+  }
+
+  /* `scrollTo` "start" shows a reply from its first line; "latest" (news arriving while she reads) shows the newest whole. */
+  function showAssistantMessages(messages, scrollTo) {
+    var combined = combine(messages);
+    combined.forEach(function (message, i) {
+      state.entries.push({ who: "assistant", message: message });
+      var scroll = scrollTo === "latest" ? (i === combined.length - 1 ? "end" : null) : (i === 0 ? scrollTo : null);
+      show(renderAssistant(message, true), scroll);
+      if (message.custom && message.custom.live === "waiting") startLive();
+      if (message.custom && message.custom.callback === "ask_number") show(callbackForm(), "end");
+    });
+  }
+
+  function startLive() {
+    if (!state.live) state.live = "waiting";
+    if (typeof state.liveAfter !== "number") state.liveAfter = 0;
+    saveState();
+    showLive();
+    if (!polling) poll(generation);
+  }
+
+  function poll(ofGeneration) {
+    polling = true;
+    var url = EVENTS + "?conversation=" + encodeURIComponent(state.conversation) + "&after=" + state.liveAfter;
+    fetch(url, { cache: "no-store", credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("status " + response.status);
+      return response.json();
+    }).then(function (data) {
+      if (ofGeneration !== generation) { polling = false; return; }
+      var assistant = [];
+      (data.messages || []).forEach(function (message) {
+        if (message.author === "navigator") {
+          state.entries.push({ who: "navigator", text: message.text });
+          show(renderNavigator(message.text), "end");
+        } else if (message.data) {
+          assistant.push(message.data);
+        }
+      });
+      if (assistant.length) showAssistantMessages(assistant, "latest");
+      state.liveAfter = data.last || state.liveAfter;
+      state.live = data.live || null;
+      saveState();
+      showLive();
+      if (state.live) poll(ofGeneration); else polling = false;
+    }).catch(function () {
+      if (ofGeneration !== generation) { polling = false; return; }
+      setTimeout(function () { poll(ofGeneration); }, 2000);
+    });
+  }
+
+  /* The call back number: sent to the server, never kept in this browser. */
+  function callbackForm() {
+    var form = el("form", "callback-form");
+    var id = "callback-" + Math.random().toString(36).slice(2);
+    var label = el("label", null, "Phone number for the call back");
+    label.htmlFor = id;
+    var row = el("div", "composer-row");
+    var number = el("input");
+    number.id = id;
+    number.type = "tel";
+    number.autocomplete = "tel";
+    number.maxLength = 20;
+    var submit = el("button", "primary-button", "Send number");
+    submit.type = "submit";
+    var problem = el("p", "form-problem");
+    problem.setAttribute("role", "alert");
+    row.appendChild(number);
+    row.appendChild(submit);
+    form.appendChild(label);
+    form.appendChild(row);
+    form.appendChild(problem);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      submit.disabled = true;
+      fetch(CALLBACK, {
+        method: "POST", headers: { "Content-Type": "application/json" }, cache: "no-store", credentials: "same-origin",
+        body: JSON.stringify({ conversation: state.conversation, number: number.value })
+      }).then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw new Error(data.error || "Sorry, that didn't get through.");
+          form.parentNode.removeChild(form);
+          showAssistantMessages(data.messages || [], "start");
+          saveState();
+        });
+      }).catch(function (error) {
+        problem.textContent = error.message;
+        submit.disabled = false;
+      });
+    });
+    return form;
+  }
 
   function setWaiting(delta) {
     waiting = Math.max(0, waiting + delta);
@@ -343,10 +458,7 @@
     queue = queue.then(function () {
       return post(conversation, text).then(function (messages) {
         if (ofGeneration !== generation) return;
-        combine(messages).forEach(function (message, i) {
-          state.entries.push({ who: "assistant", message: message });
-          show(renderAssistant(message, true), i === 0 && scrollToReply ? "start" : null);
-        });
+        showAssistantMessages(messages, scrollToReply ? "start" : null);
         saveState();
       }, function () {
         if (ofGeneration === generation) showFailure(text);
@@ -374,8 +486,9 @@
     generation += 1;
     waiting = 0;
     setWaiting(0);
-    state = { conversation: newConversationId(), entries: [] };
+    state = { conversation: newConversationId(), entries: [], live: null, liveAfter: 0 };
     saveState();
+    showLive();
     transcript.textContent = "";
     window.scrollTo(0, 0);
     send("/greet", null);
@@ -416,6 +529,7 @@
     state = loadState();
     if (state && state.entries.length) {
       renderTranscript();
+      if (state.live) startLive();
     } else {
       startConversation();
     }
