@@ -11,7 +11,6 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree as ET
 
 import pytest
