@@ -31,6 +31,7 @@ import hmac
 import html
 import json
 import logging
+import math
 import secrets
 import time
 from pathlib import Path
@@ -44,8 +45,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.common import clean_text
+from channels.rate_limits import Rate, RateLimits
 from channels.staff_turns import desk_for, run_staff_action
 from channels.webchat import security_headers
+from companion.environment import environment
 from companion.privacy import conversation_key
 from companion.staff.store import SignInRefused
 from companion.tracker_store import private_store
@@ -154,6 +157,9 @@ class StaffConsoleInput(InputChannel):
     def __init__(self) -> None:
         # username -> (the call back requests last shown, when): for the audit log, on this server
         self._callbacks_seen: Dict[str, tuple] = {}
+        # sign-in attempts per client, before any password is checked: each check costs a memory-hard hash
+        self.sign_in_attempts = RateLimits(Rate.parse(environment().get("CC_STAFF_SIGN_IN_RATE", "10/minute")),
+                                           Rate.parse("1/second"), environment().get("CC_TRUSTED_PROXIES", ""))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         staff = Blueprint("staff_console", __name__)
@@ -206,6 +212,11 @@ class StaffConsoleInput(InputChannel):
                 return self._sign_in_form("The form had expired. Please sign in again.", status=403)
             if desk is None:
                 return self._sign_in_form("The console is not available.", status=503)
+            client = self.sign_in_attempts.client_address(request.ip, request.headers.get("X-Forwarded-For"))
+            wait = self.sign_in_attempts.clients.take(client)
+            if wait > 0:
+                return self._sign_in_form(f"Too many sign-in attempts from here. Try again in {math.ceil(wait)} "
+                                          "seconds.", status=429)
             try:
                 session = desk.sign_in(form.get("username", "")[:64], form.get("password", "")[:256])
             except SignInRefused as refused:

@@ -194,6 +194,8 @@ VARIABLES = (
              whole_number, "staff"),
     Variable("CC_STAFF_LOCKOUT_MINUTES", "how long a locked staff account stays locked", "15", positive_number, "staff"),
     Variable("CC_STAFF_SESSION_HOURS", "a staff sign-in lasts at most this long", "10", positive_number, "staff"),
+    Variable("CC_STAFF_SIGN_IN_RATE", "sign-in attempts allowed per client, before any password is checked",
+             "`10/minute`", rate, "staff"),
     Variable("CC_STAFF_PASSWORD", "the password `make staff-user` sets without asking (scripts)", "asked for",
              group="staff"),
     # the stores (endpoints.production.yml)

@@ -427,3 +427,15 @@ def test_nobody_free_on_the_chat_page_then_a_call_back_typed_in_its_form(staffed
     assert "0166" not in kept, "the number is not kept in the browser"
     numbers = [c["number"] for c in navigator.get("/api/callbacks").json()["callbacks"]]
     assert "+16125550166" in numbers
+
+
+def test_sign_in_attempts_from_one_client_are_limited_before_any_password_is_checked(staffed):
+    """Last in this module: it uses up this client's sign-in attempts for a while."""
+    person = Navigator(staffed.url)
+    answers = []
+    for _ in range(60):  # 20 a minute in STAFF_ENV; each refused attempt takes a password check's time
+        answers.append(person.sign_in("nobody-by-that-name", "guess"))
+        if answers[-1].status_code == 429:
+            break
+    assert answers[-1].status_code == 429 and "Too many sign-in attempts" in answers[-1].text
+    assert {a.status_code for a in answers[:-1]} <= {401}
