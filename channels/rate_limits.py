@@ -19,11 +19,9 @@ packaging >= 21, and Rasa 3.6 pins 20.9.
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import math
 import os
-import re
 import threading
 import time
 from typing import Dict, List, Optional, Tuple
@@ -32,24 +30,12 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from companion.environment import Rate, read
+
 PER_CLIENT_ENV = "CC_RATE_PER_CLIENT"
 PER_CONVERSATION_ENV = "CC_RATE_PER_CONVERSATION"
 TRUSTED_PROXIES_ENV = "CC_TRUSTED_PROXIES"
-_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 MAX_KEYS = 100_000  # buckets kept at most; the fullest (idlest) go first
-
-
-@dataclasses.dataclass(frozen=True)
-class Rate:
-    count: int
-    seconds: float
-
-    @classmethod
-    def parse(cls, text: str) -> "Rate":
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(second|minute|hour)s?\s*", text or "")
-        if not match:
-            raise ValueError(f"a rate looks like '30/minute', not {text!r}")
-        return cls(int(match[1]), _UNITS[match[2]])
 
 
 class TokenBuckets:
@@ -97,9 +83,9 @@ class RateLimits:
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> "RateLimits":
-        return cls(Rate.parse(environ.get(PER_CLIENT_ENV) or "120/minute"),
-                   Rate.parse(environ.get(PER_CONVERSATION_ENV) or "30/minute"),
-                   environ.get(TRUSTED_PROXIES_ENV, ""))
+        return cls(read(PER_CLIENT_ENV, environ, Rate(120, 60.0)),
+                   read(PER_CONVERSATION_ENV, environ, Rate(30, 60.0)),
+                   read(TRUSTED_PROXIES_ENV, environ, ""))
 
     def _is_trusted(self, address: str) -> bool:
         try:

@@ -45,10 +45,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.common import clean_text
-from channels.rate_limits import Rate, RateLimits
+from channels.rate_limits import RateLimits
 from channels.staff_turns import desk_for, run_staff_action
 from channels.webchat import security_headers
-from companion.environment import environment
+from companion.environment import Rate, environment
 from companion.privacy import conversation_key
 from companion.staff.store import SignInRefused
 from companion.tracker_store import private_store
@@ -158,7 +158,7 @@ class StaffConsoleInput(InputChannel):
         # username -> (the call back requests last shown, when): for the audit log, on this server
         self._callbacks_seen: Dict[str, tuple] = {}
         # sign-in attempts per client, before any password is checked: each check costs a memory-hard hash
-        self.sign_in_attempts = RateLimits(Rate.parse(environment().get("CC_STAFF_SIGN_IN_RATE", "10/minute")),
+        self.sign_in_attempts = RateLimits(environment().get("CC_STAFF_SIGN_IN_RATE", Rate(10, 60.0)),
                                            Rate.parse("1/second"), environment().get("CC_TRUSTED_PROXIES", ""))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

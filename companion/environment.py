@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from companion.opening_hours import OpeningHours
+
 _FLAG_WORDS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
-_HOURS = re.compile(r"^\s*[a-z]{3}(\s*-\s*[a-z]{3})?\s+\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$", re.IGNORECASE)
-_RATE = re.compile(r"^\s*\d+\s*/\s*(second|minute|hour)s?\s*$")
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour)s?\s*")
+_RATE_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 
 
 class SettingsError(ValueError):
@@ -83,10 +85,8 @@ def phone_number(value: str) -> str:
     return value.strip()
 
 
-def opening_hours(value: str) -> str:
-    if not _HOURS.match(value):
-        raise ValueError("expected hours such as 'Mon-Fri 08:00-17:00'")
-    return value.strip()
+def opening_hours(value: str) -> OpeningHours:
+    return OpeningHours.parse(value)
 
 
 def time_zone(value: str) -> str:
@@ -97,10 +97,23 @@ def time_zone(value: str) -> str:
     return value.strip()
 
 
-def rate(value: str) -> str:
-    if not _RATE.match(value):
-        raise ValueError("expected a rate such as 30/minute")
-    return value.strip()
+@dataclasses.dataclass(frozen=True)
+class Rate:
+    """A rate limit: `count` in `seconds` ("30/minute"), `count` being also the burst."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        match = _RATE.fullmatch(text or "")
+        if not match:
+            raise ValueError("expected a rate such as 30/minute")
+        return cls(int(match[1]), _RATE_UNITS[match[2]])
+
+
+def rate(value: str) -> Rate:
+    return Rate.parse(value)
 
 
 def networks(value: str) -> str:
@@ -263,6 +276,14 @@ class Environment:
         if name not in BY_NAME:
             raise KeyError(f"{name} is not in companion.environment.VARIABLES")
         return self._values.get(name, default)
+
+
+def read(name: str, environ: Mapping[str, str] = os.environ, default: Any = None) -> Any:
+    """One setting's typed value in `environ`, parsed by the same check as at start; `default` when it is unset."""
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return BY_NAME[name].check(raw)
 
 
 def _secret(name: str) -> bool:

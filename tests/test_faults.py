@@ -40,8 +40,8 @@ from scripts.processes import action_server_command, http_ok, rasa_server_comman
 from scripts.replicated import ENDPOINTS, HOST, LOCK_KEY_PREFIX, REDIS_LOCK_DB, DB_NAME, Deployment, missing_binaries
 
 from channels import twiml
-from channels.alexa_render import REPROMPT_TROUBLE
-from channels.alexa_verification import cert_cache_name
+from channels.alexa.render import REPROMPT_TROUBLE
+from channels.alexa.verification import cert_cache_name
 from companion.content import content
 from companion.privacy import conversation_key
 from companion.render import render_behaviour

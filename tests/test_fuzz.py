@@ -103,8 +103,8 @@ import asyncio  # noqa: E402
 from alexa_requests import ask_response_problems  # noqa: E402
 
 from channels import twiml  # noqa: E402
-from channels.alexa import BadRequest, message_for  # noqa: E402
-from channels.alexa_render import ReplyRenderer  # noqa: E402
+from channels.alexa.channel import BadRequest, message_for  # noqa: E402
+from channels.alexa.render import ReplyRenderer  # noqa: E402
 from channels.phone.channel import CallFlow  # noqa: E402
 from channels.phone.request import MalformedRequest, parse_form  # noqa: E402
 from channels.phone.settings import PhoneSettings  # noqa: E402

@@ -241,3 +241,35 @@ def test_the_readme_lists_every_setting():
     from companion.environment import table
 
     assert table() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_each_setting_is_read_by_the_same_check_that_guards_the_start():
+    from channels.alexa.verification import verification_enabled
+    from channels.phone.settings import PhoneSettings
+    from channels.rate_limits import RateLimits
+    from companion.environment import Environment, Rate
+    from companion.opening_hours import OpeningHours
+    from companion.staff import settings as staff
+
+    # a value the start refuses is refused where it is read, not read as something else
+    for name, value in (("CC_HOURS", "Mon-Fry 08:00-17:00"), ("CC_RATE_PER_CLIENT", "lots"),
+                        ("TWILIO_VALIDATE_SIGNATURE", "maybe"), ("CC_LIVE_CHAT", "sure")):
+        with pytest.raises(ValueError):
+            Environment.load({name: value})
+    with pytest.raises(ValueError):
+        OpeningHours.parse("Mon-Fry 08:00-17:00")
+    with pytest.raises(ValueError):
+        RateLimits.from_environment({"CC_RATE_PER_CLIENT": "lots"})
+    with pytest.raises(ValueError):
+        PhoneSettings.load({}, environ={"TWILIO_VALIDATE_SIGNATURE": "maybe"})
+    with pytest.raises(ValueError):
+        staff.live_chat({"CC_LIVE_CHAT": "sure"})
+
+    # and the words it accepts mean the same in every reader
+    assert Environment.load({"CC_RATE_PER_CLIENT": "5/second"}).get("CC_RATE_PER_CLIENT") == Rate(5, 1.0)
+    assert RateLimits.from_environment({"CC_RATE_PER_CLIENT": "5/second"}).clients.rate == Rate(5, 1.0)
+    assert PhoneSettings.load({}, environ={"TWILIO_VALIDATE_SIGNATURE": "off"}).validate_signature is False
+    assert PhoneSettings.load({"low_confidence": "0.4"}, environ={}).low_confidence == 0.4
+    assert verification_enabled({"ALEXA_VERIFY_REQUESTS": "no"}) is False
+    assert verification_enabled({}) is True
+    assert staff.live_chat({"CC_LIVE_CHAT": "on"}) is True and staff.wait_seconds({}) == 180

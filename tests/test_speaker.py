@@ -34,8 +34,8 @@ from alexa_requests import (
 import yaml
 from conftest import ROOT, TEST_SECRETS, Assistant
 
-from channels.alexa import QUESTION_INTENTS, AlexaInput
-from channels.alexa_verification import (
+from channels.alexa.channel import QUESTION_INTENTS, AlexaInput
+from channels.alexa.verification import (
     AlexaRequestVerifier,
     VerificationError,
     cert_cache_name,
@@ -578,7 +578,7 @@ def test_when_the_assistant_cannot_answer_the_person_hears_where_to_get_help(ass
 
 
 def test_a_very_long_reply_is_cut_at_a_sentence_end_within_alexas_limit():
-    from channels.alexa_render import ReplyRenderer
+    from channels.alexa.render import ReplyRenderer
 
     body = ReplyRenderer(load_facility()).response([{"text": "This sentence is long enough to matter. " * 400}])
 
@@ -680,7 +680,7 @@ def test_miners_other_statements_on_the_speaker_get_no_alarm(person, statement):
 def test_amazons_own_signing_chain_passes_while_it_was_valid(when, valid):
     """Amazon's echo-api chain of October 2017 (s3.amazonaws.com/echo.api/echo-api-cert-5.pem) and the VeriSign
     root it led to (from the certifi bundle of 2018; browsers have since removed it)."""
-    from channels.alexa_certificates import TrustStore, load_pem_certificates, validate_chain
+    from channels.alexa.certificates import TrustStore, load_pem_certificates, validate_chain
 
     assets = ROOT / "tests" / "assets"
     chain = load_pem_certificates((assets / "echo-api-chain-2017-10.pem").read_bytes())

@@ -1,10 +1,15 @@
-"""How the phone line speaks, listens and checks requests: credentials.yml keys, overridden by the environment."""
+"""How the phone line speaks, listens and checks requests: credentials.yml keys, overridden by the environment.
+
+Each value is parsed by its check in companion.environment, the one the start-up applies.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 from typing import Any, Mapping, Optional
+
+from companion.environment import BY_NAME
 
 DEFAULT_VOICE = "Polly.Joanna-Neural"
 DEFAULT_LANGUAGE = "en-US"
@@ -15,13 +20,6 @@ DEFAULT_SPEECH_MODEL = "phone_call"
 DEFAULT_LOW_CONFIDENCE = 0.5
 # Twilio waits 15 s for TwiML; the caller hears something well before that.
 DEFAULT_REPLY_TIMEOUT = 10.0
-_FALSE_WORDS = {"false", "0", "no", "off"}
-
-
-def _flag(value: Optional[str], default: bool) -> bool:
-    if value is None or str(value).strip() == "":
-        return default
-    return str(value).strip().lower() not in _FALSE_WORDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,18 +38,19 @@ class PhoneSettings:
         given = dict(credentials or {})
 
         def pick(env: str, key: str, default: Any) -> Any:
+            # the environment's value, else credentials.yml's, parsed by the check the start-up applies
             value = environ.get(env) or given.get(key)
-            return default if value in (None, "") else value
+            return default if value in (None, "") else BY_NAME[env].check(str(value))
 
         return cls(
             auth_token=str(pick("TWILIO_AUTH_TOKEN", "auth_token", "")),
-            validate_signature=_flag(environ.get("TWILIO_VALIDATE_SIGNATURE"), True),
-            public_url=str(pick("TWILIO_PUBLIC_URL", "public_url", "")).rstrip("/"),
+            validate_signature=pick("TWILIO_VALIDATE_SIGNATURE", "validate_signature", True),
+            public_url=pick("TWILIO_PUBLIC_URL", "public_url", ""),
             voice=str(pick("TWILIO_VOICE", "voice", DEFAULT_VOICE)),
             language=str(pick("TWILIO_LANGUAGE", "language", DEFAULT_LANGUAGE)),
             speech_model=str(pick("TWILIO_SPEECH_MODEL", "speech_model", DEFAULT_SPEECH_MODEL)),
-            low_confidence=float(pick("TWILIO_LOW_CONFIDENCE", "low_confidence", DEFAULT_LOW_CONFIDENCE)),
-            reply_timeout=float(pick("TWILIO_REPLY_TIMEOUT", "reply_timeout", DEFAULT_REPLY_TIMEOUT)),
+            low_confidence=pick("TWILIO_LOW_CONFIDENCE", "low_confidence", DEFAULT_LOW_CONFIDENCE),
+            reply_timeout=pick("TWILIO_REPLY_TIMEOUT", "reply_timeout", DEFAULT_REPLY_TIMEOUT),
         )
 
     @property

@@ -6,7 +6,7 @@ Service" in the Alexa Skills Kit documentation):
   (port 443 if any) whose normalised path starts with /echo.api/;
 - the PEM chain at that URL is valid now, leads to a trusted root (path
   building, signatures and constraints are cryptography's web-PKI verifier,
-  channels/alexa_certificates.py), and the signing (first) certificate names
+  channels/alexa/certificates.py), and the signing (first) certificate names
   echo-api.amazon.com among its Subject Alternative Names;
 - `Signature-256` (or, when only that is sent, the SHA-1 `Signature`) is the
   signing certificate's RSA signature of the raw body;
@@ -41,12 +41,13 @@ from urllib.parse import unquote, urlsplit
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from channels.alexa_certificates import (
+from channels.alexa.certificates import (
     SigningChain, TrustStore, VerificationError, default_trusted_roots, download_chain,
     load_pem_certificates, validate_chain,
 )
+from companion.environment import read
 
 logger = logging.getLogger(__name__)
 
@@ -200,10 +201,15 @@ def parse_body(body: bytes) -> Dict:
 
 def check_signature(leaf: x509.Certificate, headers: Mapping[str, str], body: bytes) -> None:
     signature_256 = _header(headers, "Signature-256")
+    encoded: Optional[str]
+    algorithm: hashes.HashAlgorithm
     if signature_256:
         encoded, algorithm = signature_256, hashes.SHA256()
     else:
         encoded, algorithm = _header(headers, "Signature"), hashes.SHA1()
+    key = leaf.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise VerificationError("the signing certificate's key is not RSA")
     if not encoded:
         raise VerificationError("signature header is missing")
     try:
@@ -211,7 +217,7 @@ def check_signature(leaf: x509.Certificate, headers: Mapping[str, str], body: by
     except (binascii.Error, ValueError):
         raise VerificationError("signature is not base64") from None
     try:
-        leaf.public_key().verify(signature, body or b"", padding.PKCS1v15(), algorithm)
+        key.verify(signature, body or b"", padding.PKCS1v15(), algorithm)
     except InvalidSignature:
         raise VerificationError("signature does not match the body") from None
 
@@ -267,7 +273,7 @@ def check_application_id(request: Mapping, skill_id: Optional[str], required: bo
 
 
 def verification_enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    return (environ.get(VERIFY_ENV) or "true").strip().lower() not in ("false", "0", "no", "off")
+    return read(VERIFY_ENV, environ, True)
 
 
 def verifier_from_environment(skill_id: Optional[str] = None, environ: Mapping[str, str] = os.environ) -> AlexaRequestVerifier:

@@ -2,7 +2,7 @@
 
 The chain must be led by a certificate for echo-api.amazon.com, be valid now,
 and lead, each certificate signed by the next, to a trusted root. Used by
-channels/alexa_verification.py, which owns the rest of request verification.
+channels/alexa/verification.py, which owns the rest of request verification.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Iterable, List, Sequence
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import DNSName
-from cryptography.x509.oid import ExtensionOID
 from cryptography.x509.verification import PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as PathError
 
@@ -74,7 +73,7 @@ def download_chain(url: str) -> bytes:
 
 def _dns_names(certificate: x509.Certificate) -> List[str]:
     try:
-        names = certificate.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return []
     return [name.lower() for name in names.get_values_for_type(x509.DNSName)]

@@ -1,9 +1,9 @@
 """The smart-speaker channel: an Alexa custom skill's web service endpoint (POST /webhooks/alexa/webhook).
 
 It owns the translation between the Alexa Skills Kit and the assistant: each
-verified request (see channels/alexa_verification.py) becomes one user
+verified request (see channels/alexa/verification.py) becomes one user
 message, and the assistant's replies for that turn become one Alexa response
-(channels/alexa_render.py).
+(channels/alexa/render.py).
 
 What each request sends to the assistant:
 - LaunchRequest: "/greet" (the greeting with the disclaimer), plus a hint of what to ask;
@@ -31,9 +31,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.alexa_render import ReplyRenderer, error_response, silent_response
+from channels.alexa.render import ReplyRenderer, error_response, silent_response
 from channels.common import clean_text, run_turn
-from channels.alexa_verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
+from channels.alexa.verification import AlexaRequestVerifier, VerificationError, field, verifier_from_environment
 from companion import PROJECT_ROOT
 from companion.channel_traits import SPEAKER
 from companion.privacy import conversation_key
@@ -111,7 +111,7 @@ def question_text(intent: Dict) -> str:
     words = spoken_words(slot)
     if not words:
         return ""
-    return spoken_words(f"{QUESTION_INTENTS.get(intent.get('name'), '')} {words}")
+    return spoken_words(f"{QUESTION_INTENTS.get(str(intent.get('name') or ''), '')} {words}")
 
 
 def message_for(alexa_request: Dict) -> Tuple[Optional[str], bool]:
