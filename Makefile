@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/nlu/*.yml data/
                 content/safety.yml companion/safety.py \
                 $(wildcard companion/nlu/*.py) companion/policy.py $(SPACY_MODEL)/meta.json
 
-.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy bench call fuzz lock lint clean forget replicated image staff-user bench-live-chat
+.PHONY: help setup system-packages train run shell test test-fast eval eval-independent eval-speech eval-privacy eval-languages bench call fuzz lock lint clean forget replicated image staff-user bench-live-chat
 
 help:
 	@echo "make run    - set up, train if needed, and start the assistant on http://localhost:5005"
@@ -34,6 +34,7 @@ help:
 	@echo "make shell  - chat with the assistant in the terminal"
 	@echo "make eval   - NLU evaluation report (reports/nlu.md)"
 	@echo "make eval-privacy - redaction recall and precision per identifier kind (reports/privacy.md)"
+	@echo "make eval-languages - one bilingual model or one per language, and telling the language (reports/nlu-languages.md)"
 	@echo "make bench  - latency and throughput benchmark (reports/bench.md)"
 	@echo "make call   - play a phone call in the terminal"
 	@echo "make staff-user NAME=x - create a staff console account (or set a new password)"
@@ -91,6 +92,10 @@ eval: setup
 # the independent set alone, ours against one other model choice (make eval includes it)
 eval-independent: setup
 	$(PY) scripts/evaluate_independent.py
+
+# one bilingual model or one per language, and how well the language is told (reports/nlu-languages.md)
+eval-languages: setup
+	$(PY) scripts/evaluate_languages.py
 
 # the spoken chain alone: espeak-ng, PocketSphinx, our model (make eval includes it)
 eval-speech: setup system-packages

@@ -8,6 +8,7 @@ Slots the actions keep (none influences the dialogue policies):
 - misunderstood: consecutive turns not understood
 - silences: consecutive phone turns with nothing heard (or a key that means nothing)
 - disclaimer_given: the one-line disclaimer has been shown
+- language: the language the conversation is in ("en" or "es"; see Turn.language)
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from companion.content import TOPIC_ANSWERS, Answer, Content, content
+from companion.content import TOPIC_ANSWERS, Answer, Content, content, language as language_of
+from companion.language import ENGLISH, detect
 from companion.render import Reply, is_voice, render_answer, render_behaviour
 from companion.settings import Facility, load_facility
 
@@ -38,10 +40,30 @@ class Turn:
     def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         self.dispatcher = dispatcher
         self.tracker = tracker
-        self.content: Content = content()
         self.facility: Facility = facility()
         self.channel: Optional[str] = tracker.get_latest_input_channel()
         self.events: List[Dict[Text, Any]] = []
+        self.language = ENGLISH
+        self.content: Content = content()
+        self.use_language(self._language_of_turn())
+
+    def _language_of_turn(self) -> str:
+        """The language a button asked for, the speaker's locale, the language this message is clearly written in,
+        else the conversation's."""
+        asked = self.entity("language")
+        if asked in (ENGLISH, "es"):
+            return asked
+        locale = self.metadata.get("locale")
+        if locale:
+            return language_of(locale)
+        detected = None if self.text.startswith("/") else detect(self.text)
+        return detected or self.slot("language") or ENGLISH
+
+    def use_language(self, lang: str) -> None:
+        """Answers in `lang` from now on: this turn's content, and the conversation's `language` slot."""
+        self.language = language_of(lang)
+        self.content = content(self.language)
+        self.set("language", self.language)
 
     # --- reading the turn -------------------------------------------------
     @property
@@ -49,12 +71,17 @@ class Turn:
         return is_voice(self.channel)
 
     @property
-    def heard_poorly(self) -> bool:
-        """The voice channel's recogniser was unsure of what it heard (`heard_poorly` in the message's metadata)."""
+    def metadata(self) -> Dict[str, Any]:
+        """What the channel sent along with the latest message (speech confidence, the speaker's locale)."""
         for event in reversed(self.tracker.events):
             if event.get("event") == "user":
-                return bool((event.get("metadata") or {}).get("heard_poorly"))
-        return False
+                return event.get("metadata") or {}
+        return {}
+
+    @property
+    def heard_poorly(self) -> bool:
+        """The voice channel's recogniser was unsure of what it heard (`heard_poorly` in the message's metadata)."""
+        return bool(self.metadata.get("heard_poorly"))
 
     @property
     def intent(self) -> str:
@@ -144,6 +171,10 @@ class CompanionAction(Action):
             if not self.keeps_silence_count:
                 turn.set("silences", 0.0)
             phone_call.add_prompt(turn)
+        for message in dispatcher.messages:
+            # the reply contract says which language the words are in: the channel speaks, listens and labels in it
+            if message.get("custom"):
+                message["custom"].setdefault("language", turn.language)
         return turn.events
 
     def respond(self, turn: Turn) -> None:

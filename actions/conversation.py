@@ -16,7 +16,7 @@ from companion.render import answer_button, button
 
 def starter_buttons(turn: Turn) -> List[dict]:
     buttons = [answer_button(turn.content.answers[s]) for s in turn.content.starters]
-    return buttons + [button("Talk to a person", "/human_handoff")]
+    return buttons + [button(turn.content.label("talk_to_person"), "/human_handoff")]
 
 
 class ActionGreet(CompanionAction):
@@ -49,9 +49,25 @@ class ActionThanks(CompanionAction):
         turn.behaviour("thanks", "help", buttons=starter_buttons(turn))
 
 
-# The conversation ends (a phone call hangs up) only on a goodbye the classifier is this sure of;
-# a hesitant one is asked about first, so line noise never ends a frightened caller's call.
+# The conversation ends (a phone call hangs up) only on a goodbye the classifier is this sure of, in
+# words that take leave; anything else is asked about first, so line noise ("let me see") never ends a
+# frightened caller's call.
 GOODBYE_CONFIDENCE = 0.8
+_TAKES_LEAVE = re.compile(
+    r"\b(good ?bye|bye+|by+e|ttyl|c ya|see (you|ya)|(talk (to you )?|catch you )(later|soon)|so long|good ?night|night night|"
+    r"take care|have a (good|nice|great) (day|night|evening)|(i'?m|i am|we'?re|all) (done|finished|all set)|"
+    r"that'?s (all|it|everything)|nothing else|no more questions|gotta (go|run)|(have|need|got) to go|"
+    r"going to go|gonna (go|let you go)|let you go|log(ging)? off|hang(ing)? up|end(ing)? (the )?(call|chat)|"
+    r"close the chat|exit|quit|stop here|"
+    r"adi[oó]s|chao|chau|hasta (luego|ma[nñ]ana|pronto|la pr[oó]xima)|nos vemos|me voy|me despido|"
+    r"(tengo|tenemos) que (irme|colgar|ir)|cuelg\w*|termin(e|é|ar|amos)|(es|era) todo|ya no tengo m[aá]s|salir|"
+    r"buen(as noches| d[ií]a)|cu[ií]de(se|te))\b",
+    re.IGNORECASE)
+
+
+def takes_leave(text: str) -> bool:
+    """Words that say goodbye, or the speaker's Stop and Cancel (sent as /goodbye)."""
+    return text.strip().startswith("/goodbye") or bool(_TAKES_LEAVE.search(text))
 
 
 def say_goodbye(turn: Turn) -> None:
@@ -68,7 +84,7 @@ class ActionGoodbye(CompanionAction):
             phone_call.hang_up(turn)
             return
         confidence = (turn.tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
-        if confidence >= GOODBYE_CONFIDENCE and turn.domain_verdict() != "noise":
+        if confidence >= GOODBYE_CONFIDENCE and turn.domain_verdict() != "noise" and takes_leave(turn.text):
             say_goodbye(turn)
             return
         turn.behaviour("confirm_goodbye", "help")
@@ -113,7 +129,7 @@ class ActionOtherSymptom(CompanionAction):
 
     def respond(self, turn: Turn) -> None:
         turn.behaviour("other_symptom", "out_of_scope", reason="other_symptom",
-                       buttons=[button("Talk to a person", "/human_handoff")])
+                       buttons=[button(turn.content.label("talk_to_person"), "/human_handoff")])
 
 
 class ActionAffirm(CompanionAction):
@@ -145,7 +161,8 @@ class ActionAffirm(CompanionAction):
             reply_kind = "crisis" if value in turn.content.line_replies.get("crisis", ()) else "disclosure"
             key = "connecting_crisis_line" if reply_kind == "crisis" else "connecting_line"
             leg = "crisis" if line.number == "988" else line.key
-            turn.behaviour(key, reply_kind, dial=line.number, leg=leg,
+            # a line with counsellors in her language is reached by a key once it answers (988: 2 for Spanish)
+            turn.behaviour(key, reply_kind, dial=line.number, leg=leg, send_digits=line.press or None,
                            fields={"line": line.spoken_name if turn.voice else line.name})
         else:
             turn.behaviour("anything_else", "help", buttons=starter_buttons(turn))

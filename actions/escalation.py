@@ -27,11 +27,16 @@ MISUNDERSTOOD_LIMIT = 2
 
 
 def hand_off(turn: Turn, reason: str, prefix_key: str = "", stayed_on_line: bool = False) -> None:
-    handoff = plan_handoff(turn.facility)
+    handoff = plan_handoff(turn.facility, lang=turn.language)
     staff_hours = turn.facility.is_open()
-    key = "handoff_open" if handoff.clinic_reachable else "handoff_support_only"
+    key = "handoff_open" if turn.facility.navigator_phone else "handoff_support_only"
+    if turn.language == "es":
+        # in Spanish: the clinic's Spanish line when it has one, else says it has none and gives the support
+        # line's Spanish-speaking specialists
+        key = "handoff_spanish_line" if turn.facility.spanish_phone else key
+        prefix_key = prefix_key or ("" if turn.facility.spanish_phone else "handoff_no_spanish_line")
     prefix = turn.content.behaviour(prefix_key) if prefix_key else None
-    buttons = [button(f"Call {c.name}", c.as_dict()["tel"]) for c in handoff.contacts]
+    buttons = [button(turn.content.label("call", name=c.name), c.as_dict()["tel"]) for c in handoff.contacts]
     live = traits(turn.channel).paused_for_staff and staff_hours and staff_settings.live_chat()
     callback = not staff_hours and may_offer_callback(turn)
     details = dict(reason=reason, topic=turn.slot("topic"), staff_hours=staff_hours, **handoff.as_dict())
@@ -41,7 +46,7 @@ def hand_off(turn: Turn, reason: str, prefix_key: str = "", stayed_on_line: bool
     elif callback:
         turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, remember=False, disclaimer=False)
         turn.behaviour("callback_offer", "handoff", callback="offer",
-                       buttons=[button("Yes, call me back", "/affirm"), button("No, thank you", "/deny")], **details)
+                       buttons=[button(turn.content.label("callback_yes"), "/affirm"), button(turn.content.label("callback_no"), "/deny")], **details)
     else:
         turn.behaviour(key, "handoff", buttons=buttons, prefix=prefix, **details)
     record_handoff(turn.tracker.sender_id, turn.channel, reason, handoff)
@@ -91,7 +96,7 @@ class ActionClarify(CompanionAction):
         if candidates:
             turn.behaviour(
                 "did_you_mean", "fallback",
-                buttons=[answer_button(a) for a in candidates] + [button("Talk to a person", "/human_handoff")],
+                buttons=[answer_button(a) for a in candidates] + [button(turn.content.label("talk_to_person"), "/human_handoff")],
                 fields={"topic": candidates[0].topic},
                 choices=[{"answer_id": a.id, "title": a.title} for a in candidates],
             )

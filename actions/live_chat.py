@@ -37,7 +37,7 @@ def offer_callback(turn: Turn, lead_key: str, **custom) -> None:
         return
     turn.behaviour(lead_key, "handoff", remember=False, disclaimer=False)
     turn.behaviour("callback_offer", "handoff", callback="offer",
-                   buttons=[button("Yes, call me back", "/affirm"), button("No, thank you", "/deny")], **custom)
+                   buttons=[button(turn.content.label("callback_yes"), "/affirm"), button(turn.content.label("callback_no"), "/deny")], **custom)
     turn.set("pending_offer", CALLBACK_OFFER)
 
 

@@ -11,6 +11,8 @@ hang-up) ends the listening.
 
 Offers a caller answers on the keypad (`pending_offer`): "confirm:<answer id>" and
 "callback" (1 yes, 2 no), "dial:support", "dial:<help line>" and "hangup" (1 accepts).
+The greeting's prompt is followed by how to switch language (`other_language`:
+"Para español, oprima 9", said in that language's voice); 9 switches.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from typing import Any, Dict, Optional
 from actions.base import CompanionAction, Turn
 from companion import phone
 from companion.channel_traits import traits
+from companion.content import content
+from companion.language import ENGLISH, SPANISH
+
+
+def other_language(lang: str) -> str:
+    return ENGLISH if lang == SPANISH else SPANISH
 
 # the intents of the messages the phone line sends for what is not speech
 CALL_EVENTS = ("keypad", "silence", "dial_ended")
@@ -71,7 +79,7 @@ def offer_prompt(turn: Turn, offer: str, kind: str = "") -> Optional[str]:
     if name == "confirm" and turn.content.answer(value):
         return words(turn, "confirm_topic", topic=turn.content.required(value).topic)
     if offer == "dial:support":
-        return words(turn, "offer_support", support_name=turn.facility.support_name)
+        return words(turn, "offer_support", support_name=turn.facility.support_name_in(turn.language))
     if name == "dial" and value in turn.content.lines:
         if kind == "crisis":
             return words(turn, "offer_crisis_line")
@@ -94,6 +102,8 @@ def add_prompt(turn: Turn) -> None:
         custom["prompt"] = offer
     elif kind == "greeting":
         custom["prompt"] = menu(turn)
+        other = other_language(turn.language)
+        custom["other_language"] = {"language": other, "prompt": content(other).voice["phone"]["language_offer"]}
     elif "sources" in custom:  # a curated answer
         custom["prompt"] = words(turn, "next_with_more" if custom.get("has_more") else "next_question")
     else:
@@ -108,7 +118,7 @@ def dial(turn: Turn, number: str, leg: str, **extra: Any) -> None:
 
 
 def dial_support(turn: Turn) -> None:
-    turn.dispatcher.utter_message(text=words(turn, "connecting_support", support_name=turn.facility.support_name))
+    turn.dispatcher.utter_message(text=words(turn, "connecting_support", support_name=turn.facility.support_name_in(turn.language)))
     dial(turn, phone.e164(turn.facility.support_phone), "support")
 
 
@@ -136,7 +146,8 @@ def after_handoff(turn: Turn, transfer: Optional[str], stayed_on_line: bool, cal
     if transfer:
         custom = contract(turn)
         turn.dispatcher.utter_message(text=words(turn, "connecting"))
-        dial(turn, transfer, "clinic", whisper={"reason": custom.get("reason"), "topic": custom.get("topic")})
+        dial(turn, transfer, "clinic",
+             whisper={"reason": custom.get("reason"), "topic": custom.get("topic"), "language": turn.language})
     elif stayed_on_line:
         dial_support(turn)
     elif not callback_offered:
@@ -180,7 +191,8 @@ class ActionSilence(CompanionAction):
 
 
 class ActionKeypad(CompanionAction):
-    """A key press: 1 accepts an open offer (2 declines a confirmation), otherwise the menu: 1–4 a starter, 0 a person, * repeat."""
+    """A key press: 1 accepts an open offer (2 declines a confirmation), otherwise the menu: 1–4 a starter, 0 a person,
+    * repeat, 9 the other language."""
 
     action_name = "action_keypad"
     keeps_silence_count = True
@@ -203,6 +215,10 @@ class ActionKeypad(CompanionAction):
             hand_off(turn, reason="asked")
         elif key == "*":
             ActionRepeat().respond(turn)
+        elif key == "9":
+            from actions.language import switch_language
+
+            switch_language(turn, other_language(turn.language))
         elif key in menu_keys:
             answer_question(turn, menu_keys[key])
         else:

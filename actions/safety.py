@@ -23,16 +23,16 @@ class ActionSafetyResponse(CompanionAction):
             turn.answer(turn.content.required("coping_while_waiting"))
             return
         if kind == safety.EMERGENCY:
-            turn.behaviour("emergency", "emergency", dial="911", buttons=[button("Call 911", "tel:911")])
+            turn.behaviour("emergency", "emergency", dial="911", buttons=[button(turn.content.label("call_911"), "tel:911")])
             # a phone call cannot be connected to 911: the caller may choose to have the line freed to dial it
             turn.set("pending_offer", "hangup" if phone_call.on_phone(turn) else None)
             return
         lines = turn.content.lines_for(kind)
         offered = lines[0] if lines else None
         reply_kind = "crisis" if kind == safety.CRISIS else "disclosure"
-        buttons = [button(f"Call {line.name}", f"tel:{line.number}") for line in lines]
+        buttons = [button(turn.content.label("call", name=line.name), f"tel:{line.number}") for line in lines]
         if reply_kind == "disclosure":
-            buttons.append(button("Talk to a person", "/human_handoff"))
+            buttons.append(button(turn.content.label("talk_to_person"), "/human_handoff"))
         turn.behaviour(
             kind, reply_kind,
             lines=[line.as_dict() for line in lines],
@@ -62,7 +62,7 @@ class ActionNoDiagnosis(CompanionAction):
         topic_id = turn.mentioned_topic()
         topic = turn.content.answer(topic_id) if topic_id else None
         general = topic.context.get("is_that_bad") if topic else None
-        reply_buttons = [button("Talk to a person", "/human_handoff")]
+        reply_buttons = [button(turn.content.label("talk_to_person"), "/human_handoff")]
         if topic:
             reply_buttons.insert(0, button(topic.title, f"/{topic.intent}"))
         turn.behaviour("no_diagnosis", "no_diagnosis", buttons=reply_buttons, related=topic_id)

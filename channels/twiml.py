@@ -94,7 +94,28 @@ HINTS_MAX = 500
 HINT_MAX_CHARS = 100
 
 # attribute -> check(value) -> problem or None
+# Amazon Polly neural voices Twilio offers for the languages the line speaks, and each one's language:
+# a <Say> in one of them must name its language, or Twilio reads the words with the wrong accent.
+POLLY_VOICES = {
+    "Polly.Joanna-Neural": "en-US", "Polly.Matthew-Neural": "en-US", "Polly.Kendra-Neural": "en-US",
+    "Polly.Salli-Neural": "en-US", "Polly.Kimberly-Neural": "en-US", "Polly.Ruth-Neural": "en-US",
+    "Polly.Lupe-Neural": "es-US", "Polly.Pedro-Neural": "es-US", "Polly.Mia-Neural": "es-MX",
+    "Polly.Andres-Neural": "es-MX", "Polly.Lucia-Neural": "es-ES", "Polly.Sergio-Neural": "es-ES",
+}
+# the speech recognition languages of <Gather> the line may listen in (Twilio's list has many more)
+GATHER_LANGUAGES = frozenset({"en-US", "en-GB", "en-AU", "en-CA", "en-IN", "es-US", "es-MX", "es-ES"})
+
+
+def _say_voice_problem(say: ET.Element) -> Optional[str]:
+    voice, language = say.get("voice"), say.get("language")
+    if voice in POLLY_VOICES and language and language != POLLY_VOICES[voice]:
+        return f"<Say> voice {voice} speaks {POLLY_VOICES[voice]}, not {language}"
+    return None
+
+
 _VALUE_CHECKS = {
+    ("Gather", "language"): lambda v: None if v in GATHER_LANGUAGES else f"unknown Gather language {v!r}",
+    ("Say", "language"): lambda v: None if v in GATHER_LANGUAGES else f"unknown Say language {v!r}",
     ("Gather", "input"): lambda v: None if set(v.split()) <= {"speech", "dtmf"} and v.split() else "input must be speech and/or dtmf",
     ("Gather", "method"): lambda v: None if v in _METHODS else "method must be GET or POST",
     ("Gather", "timeout"): lambda v: None if _POSITIVE_INT.match(v) else "timeout must be a positive whole number",
@@ -174,6 +195,8 @@ def _check(element: ET.Element, path: str, found: List[str]) -> None:
         problem = check(value) if check else None
         if problem:
             found.append(f"{path}: {problem}")
+    if element.tag == "Say" and _say_voice_problem(element):
+        found.append(f"{path}: {_say_voice_problem(element)}")
     has_text = bool((element.text or "").strip()) or any((c.tail or "").strip() for c in element)
     if has_text and not rule.text:
         found.append(f"{path}: <{element.tag}> cannot hold text")

@@ -162,6 +162,12 @@ VARIABLES = (
     Variable("CC_TIMEZONE", "IANA time zone", "`America/Chicago`", time_zone, "clinic"),
     Variable("CC_SUPPORT_PHONE", "the 24/7 line's number", "1-800-227-2345", phone_number, "clinic"),
     Variable("CC_SUPPORT_NAME", "the 24/7 line's name", "the American Cancer Society", group="clinic"),
+    Variable("CC_SUPPORT_NAME_ES", "the 24/7 line's name in Spanish replies", "la Sociedad Americana Contra el Cáncer",
+             group="clinic"),
+    Variable("CC_SPANISH_PHONE", "a clinic line where someone speaks Spanish", "none: a Spanish handoff says so",
+             phone_number, "clinic"),
+    Variable("CC_SPANISH_HOURS", "when the Spanish line answers, e.g. `Mon-Fri 09:00-13:00`", "the clinic's hours",
+             opening_hours, "clinic"),
     # privacy and the two processes
     Variable("CC_ID_SECRET", "key for hashing conversation ids (set it in production; a development key is kept in "
              "`build/id-secret`)", group="processes"),
@@ -229,6 +235,8 @@ VARIABLES = (
              web_address, "phone"),
     Variable("TWILIO_VOICE", "the voice of `<Say>`", "`Polly.Joanna-Neural`", group="phone"),
     Variable("TWILIO_LANGUAGE", "the language of `<Say>` and `<Gather>`", "`en-US`", group="phone"),
+    Variable("TWILIO_VOICE_ES", "the voice of `<Say>` in Spanish", "`Polly.Lupe-Neural`", group="phone"),
+    Variable("TWILIO_LANGUAGE_ES", "the language of `<Say>` and `<Gather>` in Spanish", "`es-US`", group="phone"),
     Variable("TWILIO_SPEECH_MODEL", "Twilio's speech model", "`phone_call`", group="phone"),
     Variable("TWILIO_LOW_CONFIDENCE", "below this recogniser confidence a question is asked back first", "0.5",
              fraction, "phone"),

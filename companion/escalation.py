@@ -56,15 +56,28 @@ class Handoff:
         }
 
 
-def plan_handoff(facility: Facility, now: Optional[dt.datetime] = None) -> Handoff:
+ROUND_THE_CLOCK = {"en": "24 hours a day, 7 days a week", "es": "las 24 horas, los 7 días de la semana"}
+
+
+def plan_handoff(facility: Facility, now: Optional[dt.datetime] = None, lang: str = "en") -> Handoff:
+    """Who she can reach, in her language: in Spanish, the clinic's Spanish line first when it has one
+    (and a phone transfer goes there while it is open)."""
     open_now = facility.is_open(now)
-    support = Contact(facility.support_name, facility.support_phone, "24 hours a day, 7 days a week", True)
+    support = Contact(facility.support_name_in(lang), facility.support_phone, ROUND_THE_CLOCK.get(lang, ROUND_THE_CLOCK["en"]),
+                      True)
     contacts: List[Contact] = []
-    if facility.navigator_phone:
-        contacts.append(Contact(facility.display_name, facility.navigator_phone, facility.hours.spoken(), open_now))
-    contacts.append(support)
     transfer = facility.transfer_number if (facility.transfer_number and open_now) else None
-    return Handoff(contacts=contacts, transfer_number=transfer, clinic_reachable=bool(facility.navigator_phone))
+    if lang == "es" and facility.spanish_phone:
+        spanish_open = facility.spanish_line_open(now)
+        contacts.append(Contact(f"{facility.name or 'Su centro de imágenes'} (en español)", facility.spanish_phone,
+                                (facility.spanish_hours or facility.hours).spoken(lang), spanish_open))
+        transfer = facility.spanish_phone if spanish_open else None
+    if facility.navigator_phone:
+        contacts.append(Contact(facility.display_name if lang == "en" or facility.name else "Su centro de imágenes",
+                                facility.navigator_phone, facility.hours.spoken(lang), open_now))
+    contacts.append(support)
+    return Handoff(contacts=contacts, transfer_number=transfer,
+                   clinic_reachable=bool(facility.navigator_phone or (lang == "es" and facility.spanish_phone)))
 
 
 def handoff_log_path() -> Optional[Path]:

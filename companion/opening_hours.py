@@ -39,18 +39,29 @@ class OpeningHours:
         day = _DAYS[moment.weekday()]
         return day in self.days and self.opens <= moment.time() < self.closes
 
-    def spoken(self) -> str:
-        """'Monday to Friday, 8 AM to 5 PM' for voice and chat."""
-        names = {
-            "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-            "fri": "Friday", "sat": "Saturday", "sun": "Sunday",
-        }
+    def spoken(self, lang: str = "en") -> str:
+        """'Monday to Friday, 8 AM to 5 PM' (or 'de lunes a viernes, de 8 a. m. a 5 p. m.') for voice and chat."""
         ordered = [d for d in _DAYS if d in self.days]
+        names = _DAY_NAMES.get(lang, _DAY_NAMES["en"])
+        if lang == "es":
+            days = names[ordered[0]] if len(ordered) == 1 else f"de {names[ordered[0]]} a {names[ordered[-1]]}"
+            return f"{days}, de {_clock(self.opens, lang)} a {_clock(self.closes, lang)}"
         days = names[ordered[0]] if len(ordered) == 1 else f"{names[ordered[0]]} to {names[ordered[-1]]}"
         return f"{days}, {_clock(self.opens)} to {_clock(self.closes)}"
 
 
-def _clock(t: dt.time) -> str:
+_DAY_NAMES = {
+    "en": {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+           "sat": "Saturday", "sun": "Sunday"},
+    "es": {"mon": "lunes", "tue": "martes", "wed": "miércoles", "thu": "jueves", "fri": "viernes",
+           "sat": "sábado", "sun": "domingo"},
+}
+
+
+def _clock(t: dt.time, lang: str = "en") -> str:
     hour = t.hour % 12 or 12
-    suffix = "AM" if t.hour < 12 else "PM"
+    if lang == "es":
+        suffix = "a. m." if t.hour < 12 else "p. m."
+    else:
+        suffix = "AM" if t.hour < 12 else "PM"
     return f"{hour} {suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d} {suffix}"

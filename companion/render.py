@@ -56,15 +56,17 @@ def source_names(sources: Iterable[Source]) -> List[str]:
 
 
 
-def fill(template: str, voice: bool, facility: Facility, **extra: str) -> str:
-    """Fills {placeholders}; phone numbers come out digit by digit for voice."""
+def fill(template: str, voice: bool, facility: Facility, lang: str = "en", **extra: str) -> str:
+    """Fills {placeholders} in the language of the words; phone numbers come out digit by digit for voice."""
     number = phone.spoken if voice else phone.display
     values = {
-        "facility": facility.display_name,
+        "facility": facility.display_name if lang == "en" or facility.name else "su centro de imágenes",
         "navigator_phone": number(facility.navigator_phone) if facility.navigator_phone else "",
-        "support_name": facility.support_name,
+        "support_name": facility.support_name_in(lang),
         "support_phone": number(facility.support_phone),
-        "hours": facility.hours.spoken(),
+        "hours": facility.hours.spoken(lang),
+        "spanish_phone": number(facility.spanish_phone) if facility.spanish_phone else "",
+        "spanish_hours": (facility.spanish_hours or facility.hours).spoken(lang),
         "callback_days": f"{staff_settings.retention_days():g}",
     }
     values.update(extra)
@@ -126,9 +128,9 @@ def render_behaviour(
         raise ValueError(f"unknown reply kind {kind!r}")
     voice = is_voice(channel)
     message = content.behaviour(key)
-    words = fill(message.spoken if voice else message.text, voice, facility, **(fields or {}))
+    words = fill(message.spoken if voice else message.text, voice, facility, content.lang, **(fields or {}))
     if prefix:
-        lead = fill(prefix.spoken if voice else prefix.text, voice, facility)
+        lead = fill(prefix.spoken if voice else prefix.text, voice, facility, content.lang)
         words = f"{lead} {words}" if voice else f"{lead}\n\n{words}"
     custom = {"answer_id": kind}
     custom.update({k: v for k, v in custom_extra.items() if v is not None})

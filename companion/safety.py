@@ -68,8 +68,14 @@ FIGURATIVE = "figurative"
 
 @functools.lru_cache(maxsize=1)
 def _patterns(path: Path = SAFETY_FILE) -> Dict[str, List[re.Pattern]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {kind: [re.compile(p) for p in raw.get(kind) or []] for kind in (*ORDER, FIGURATIVE)}
+    """Every language's phrases at once (content/safety.yml, content/<lang>/safety.yml): a person may mix them."""
+    files = [path, *sorted(path.parent.glob("*/safety.yml"))]
+    patterns: Dict[str, List[re.Pattern]] = {kind: [] for kind in (*ORDER, FIGURATIVE)}
+    for file in files:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        for kind in patterns:
+            patterns[kind] += [re.compile(p) for p in raw.get(kind) or []]
+    return patterns
 
 
 def without_figures(said: str) -> str:

@@ -24,6 +24,9 @@ _ENV = {
     "timezone": "CC_TIMEZONE",
     "support_phone": "CC_SUPPORT_PHONE",
     "support_name": "CC_SUPPORT_NAME",
+    "support_name_es": "CC_SUPPORT_NAME_ES",
+    "spanish_phone": "CC_SPANISH_PHONE",
+    "spanish_hours": "CC_SPANISH_HOURS",
 }
 
 
@@ -36,6 +39,10 @@ class Facility:
     timezone: ZoneInfo
     support_phone: str
     support_name: str
+    support_name_es: str = "la Sociedad Americana Contra el Cáncer"
+    # a line where someone speaks Spanish, and when ("" and None: there is none)
+    spanish_phone: str = ""
+    spanish_hours: Optional[OpeningHours] = None
     # who signs off the content: reviewer key -> "Name, credential" ("" until the clinic names them)
     reviewers: Dict[str, str] = dataclasses.field(default_factory=dict)
     # other names of the clinic's sites and buildings, kept readable by the redaction
@@ -48,6 +55,15 @@ class Facility:
     def is_open(self, now: Optional[dt.datetime] = None) -> bool:
         now = now or dt.datetime.now(dt.timezone.utc)
         return self.hours.is_open(now.astimezone(self.timezone))
+
+    def spanish_line_open(self, now: Optional[dt.datetime] = None) -> bool:
+        if not self.spanish_phone:
+            return False
+        now = now or dt.datetime.now(dt.timezone.utc)
+        return (self.spanish_hours or self.hours).is_open(now.astimezone(self.timezone))
+
+    def support_name_in(self, lang: str) -> str:
+        return self.support_name_es if lang == "es" else self.support_name
 
 
 def load_facility(path: Path = SETTINGS_FILE, environ=os.environ) -> Facility:
@@ -63,6 +79,9 @@ def load_facility(path: Path = SETTINGS_FILE, environ=os.environ) -> Facility:
         timezone=ZoneInfo(values["timezone"] or "America/Chicago"),
         support_phone=values["support_phone"] or "+18002272345",
         support_name=values["support_name"] or "the American Cancer Society",
+        support_name_es=values["support_name_es"] or "la Sociedad Americana Contra el Cáncer",
+        spanish_phone=values["spanish_phone"],
+        spanish_hours=OpeningHours.parse(values["spanish_hours"]) if values["spanish_hours"] else None,
         reviewers={
             str(key): ", ".join(filter(None, [str((person or {}).get("name") or "").strip(),
                                                str((person or {}).get("credential") or "").strip()]))

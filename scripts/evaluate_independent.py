@@ -38,6 +38,10 @@ QUESTION_SETS = [
     ("development", SETS / "dev_questions.yml", SETS / "dev_conversations.yml", True),
     ("second development", SETS / "dev2_questions.yml", None, True),
     ("safety development", SETS / "safety_dev_questions.yml", None, True),
+    # written in Spanish from the answer titles and label descriptions only, like the English held-out set
+    ("Spanish held-out", SETS / "es_heldout_questions.yml", None, False),
+    ("Spanish held-out conversation turns", SETS / "es_heldout_conversations.yml", None, False),
+    ("Spanish development", SETS / "es_dev_questions.yml", None, True),
 ]
 REPORT_MD, REPORT_JSON = ROOT / "reports" / "nlu-independent.md", ROOT / "reports" / "nlu-independent.json"
 EVAL = ROOT / "build" / "eval"
@@ -52,7 +56,12 @@ DESCRIPTION = (
     "**The second development set** (`tests/eval/dev2_questions.yml`, written the same way later) stresses messy "
     "typing, long messages and indirect phrasings; its errors are read too. "
     "**The safety development set** (`tests/eval/safety_dev_questions.yml`, written the same way) probes figurative "
-    "worry and indirect crisis statements; its errors are read too."
+    "worry and indirect crisis statements; its errors are read too. "
+    "**The Spanish held-out set** (`tests/eval/es_heldout_questions.yml`, 532 questions) and **its conversations** "
+    "(`tests/eval/es_heldout_conversations.yml`, 20 conversations, each turn scored by its label) were written in "
+    "Spanish the same way, from the answer titles and label descriptions only; like the English held-out set, only "
+    "their figures are reported. **The Spanish development set** (`tests/eval/es_dev_questions.yml`, 402 questions, written later from the label list only) is read for its errors. `make eval-languages` compares one bilingual model with one model per language "
+    "(reports/nlu-languages.md)."
 )
 SET_DESCRIPTIONS = {
     "held-out": "Held-out conversations (`tests/eval/heldout_conversations.yml`, written from the answer titles only; "

@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ROOT = Path(__file__).resolve().parent.parent
-INTERACTION_MODEL = ROOT / "skill-package" / "interactionModels" / "custom" / "en-US.json"
+MODELS = ROOT / "skill-package" / "interactionModels" / "custom"
+INTERACTION_MODEL = MODELS / "en-US.json"
 SIGNING_DOMAIN = "echo-api.amazon.com"
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 
@@ -169,23 +170,24 @@ def envelope(request: Dict, skill_id: str, user_id: str, session_id: str, new: b
     }
 
 
-def _request(kind: str, at: Optional[dt.datetime] = None, **fields) -> Dict:
+def _request(kind: str, at: Optional[dt.datetime] = None, locale: str = "en-US", **fields) -> Dict:
     return {"type": kind, "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": timestamp(at),
-            "locale": "en-US", **fields}
+            "locale": locale, **fields}
 
 
-def launch_request(at: Optional[dt.datetime] = None) -> Dict:
-    return _request("LaunchRequest", at)
+def launch_request(at: Optional[dt.datetime] = None, locale: str = "en-US") -> Dict:
+    return _request("LaunchRequest", at, locale)
 
 
-def intent_request(name: str, slots: Optional[Dict[str, str]] = None, at: Optional[dt.datetime] = None) -> Dict:
+def intent_request(name: str, slots: Optional[Dict[str, str]] = None, at: Optional[dt.datetime] = None,
+                   locale: str = "en-US") -> Dict:
     intent = {"name": name, "confirmationStatus": "NONE"}
     if slots is not None:
         intent["slots"] = {
             slot: {"name": slot, "value": value, "confirmationStatus": "NONE", "source": "USER"}
             for slot, value in slots.items()
         }
-    return _request("IntentRequest", at, dialogState="COMPLETED", intent=intent)
+    return _request("IntentRequest", at, locale, dialogState="COMPLETED", intent=intent)
 
 
 def session_ended_request(reason: str = "USER_INITIATED", at: Optional[dt.datetime] = None) -> Dict:
@@ -204,17 +206,17 @@ BUILT_IN_PHRASES = {
 }
 
 
-def interaction_model() -> Dict:
-    return json.loads(INTERACTION_MODEL.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
+def interaction_model(locale: str = "en-US") -> Dict:
+    return json.loads((MODELS / f"{locale}.json").read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
 
 
-def resolve(utterance: str) -> Tuple[str, Optional[Dict[str, str]]]:
-    """The intent and slots Alexa would give for these words, by this skill's interaction model."""
+def resolve(utterance: str, locale: str = "en-US") -> Tuple[str, Optional[Dict[str, str]]]:
+    """The intent and slots Alexa would give for these words, by this skill's interaction model for the locale."""
     said = " ".join(utterance.lower().split())
-    if said in BUILT_IN_PHRASES:
+    if said in BUILT_IN_PHRASES and locale == "en-US":
         return BUILT_IN_PHRASES[said], None
     best: Tuple[int, str, Optional[Dict[str, str]]] = (-1, "AMAZON.FallbackIntent", None)
-    for intent in interaction_model()["intents"]:
+    for intent in interaction_model(locale)["intents"]:
         for sample in intent.get("samples", []):
             if "{" not in sample:
                 if sample.lower() == said:
@@ -229,9 +231,9 @@ def resolve(utterance: str) -> Tuple[str, Optional[Dict[str, str]]]:
     return best[1], best[2]
 
 
-def request_for(utterance: str, at: Optional[dt.datetime] = None) -> Dict:
-    name, slots = resolve(utterance)
-    return intent_request(name, slots, at)
+def request_for(utterance: str, at: Optional[dt.datetime] = None, locale: str = "en-US") -> Dict:
+    name, slots = resolve(utterance, locale)
+    return intent_request(name, slots, at, locale)
 
 
 # --- a person talking to the skill ----------------------------------------------
@@ -281,8 +283,9 @@ class SkillSession:
     """One Alexa user in one skill session, posting signed requests to the skill's endpoint."""
 
     def __init__(self, url: str, skill_id: str, signer: SigningCertificate, cert_url: str = CERT_URL,
-                 user_id: Optional[str] = None, session_id: Optional[str] = None) -> None:
+                 user_id: Optional[str] = None, session_id: Optional[str] = None, locale: str = "en-US") -> None:
         self.url = url
+        self.locale = locale
         self.skill_id = skill_id
         self.signer = signer
         self.cert_url = cert_url
@@ -312,13 +315,13 @@ class SkillSession:
         return self.post(self.body(request))
 
     def launch(self) -> SkillReply:
-        return self.send(launch_request())
+        return self.send(launch_request(locale=self.locale))
 
     def say(self, utterance: str) -> SkillReply:
-        return self.send(request_for(utterance))
+        return self.send(request_for(utterance, locale=self.locale))
 
     def intent(self, name: str, slots: Optional[Dict[str, str]] = None) -> SkillReply:
-        return self.send(intent_request(name, slots))
+        return self.send(intent_request(name, slots, locale=self.locale))
 
     def end(self, reason: str = "USER_INITIATED") -> SkillReply:
         return self.send(session_ended_request(reason))

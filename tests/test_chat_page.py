@@ -245,6 +245,36 @@ def test_start_over_forgets_the_conversation_and_greets_again(page):
     assert page.driver.switch_to.active_element.get_attribute("id") == "message-input"
 
 
+def test_the_language_switch_turns_the_page_and_the_conversation_to_spanish_and_back(page):
+    es = content("es")
+    switch = page.find("#language-switch")[0]
+    assert (switch.text, switch.get_attribute("lang")) == ("Español", "es")
+    had = len(page.assistant_bubbles())
+    switch.click()
+    reply = page.wait_for_replies(had)
+    assert es.behaviour("language_changed").text in reply.text
+    assert page.driver.execute_script("return document.documentElement.lang;") == "es"
+    assert page.find("#send")[0].text == "Enviar" and page.find("#language-switch")[0].text == "English"
+    assert es.label("talk_to_person") in [b.text for b in page.suggestions()]
+
+    answer = page.type_and_send("que es un quiste")
+    assert es.answers["finding_cyst"].text.splitlines()[0] in answer.text
+    assert answer.find_element(By.CSS_SELECTOR, "p.sources").text.startswith(("Fuente:", "Fuentes:"))
+    page.reload()  # the choice stays with the conversation
+    assert page.driver.execute_script("return document.documentElement.lang;") == "es"
+
+    english = page.type_and_send("what is a cyst, in English please")
+    assert page.driver.execute_script("return document.documentElement.lang;") == "en"
+    assert page.find("#send")[0].text == "Send"
+    assert english.text
+
+
+def test_a_message_typed_in_spanish_turns_the_page_to_spanish(page):
+    page.type_and_send("hola, me llamaron para otra mamografía, es normal?")
+    assert page.driver.execute_script("return document.documentElement.lang;") == "es"
+    assert page.find("label[for=message-input]")[0].text == "Escriba su pregunta"
+
+
 def test_the_page_runs_without_errors_or_policy_violations(page):
     page.driver.get_log("browser")  # start from an empty log (opening a bare file asks for /favicon.ico)
     page.type_and_send("what are calcifications?")

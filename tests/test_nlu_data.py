@@ -154,3 +154,18 @@ def test_entity_annotations_are_phrases_from_the_term_lists(source, examples):
         if not _known_phrase(entity, surface)
     ]
     assert not unknown, f"{source}: annotations not in content/terms.yml:\n" + "\n".join(unknown)
+
+
+def test_the_spanish_held_out_sets_are_kept_out_of_training():
+    sets = PROJECT_ROOT / "tests" / "eval"
+    questions = load_labelled(sets / "es_heldout_questions.yml")
+    turns = load_labelled(sets / "es_heldout_conversations.yml")
+    scored, shared = split_unseen(questions + turns, TRAIN)
+    assert len(questions) >= 200 and len(turns) >= 50
+    # a few words anyone says ("menu", "ok") are English training examples too: left out of the figures
+    assert len(shared) < 0.05 * len(questions + turns)
+    spanish = {normalise(e.text) for e in load_training(PROJECT_ROOT, "es")}
+    assert [e.text for e in questions + turns if normalise(e.text) in spanish] == []
+    spanish_training = {e.intent for e in load_training(PROJECT_ROOT, "es")}
+    assert set(DOMAIN_INTENTS) - spanish_training == set()  # every intent has Spanish examples
+    assert {e.label for e in questions} - set(DOMAIN_INTENTS) <= EVAL_ONLY_LABELS

@@ -615,3 +615,66 @@ def assert_most_probes_answered(answered):
     topics = {answer for answer, _ in answered.values()}
     weak = [t for t in topics if sum(ok for a, ok in answered.values() if a == t) < 2]
     assert len(missed) <= 0.15 * len(answered) and weak == [], (missed, weak)
+
+
+# --- Spanish -------------------------------------------------------------------
+
+
+def test_the_greeting_offers_spanish_in_a_spanish_voice_and_9_switches_the_call_to_spanish(call):
+    greeting = call.start()
+    offer = greeting.gather.findall("Say")[-1]
+    assert (offer.get("voice"), offer.get("language")) == ("Polly.Lupe-Neural", "es-US")
+    assert "Para español, oprima 9" in twiml.spoken_text(offer)
+
+    spanish = call.press("9")
+    es = content("es")
+    assert es.behaviour("language_changed").spoken.split(",")[0] in spanish.said
+    assert spanish.gather.get("language") == "es-US" and spanish.gather.get("hints") is None
+    assert {(s.get("voice"), s.get("language")) for s in spanish.root.iter("Say")} >= {("Polly.Lupe-Neural", "es-US")}
+    assert "oprima 1" in spanish.prompt and "For English, press 9" in spanish.prompt
+
+    answer = call.say("que son las calcificaciones")
+    assert opening_words(es.answer("finding_calcifications").spoken) in answer.said
+    assert answer.gather.get("language") == "es-US"
+    assert "0" in answer.prompt and "persona" in answer.prompt
+
+
+def test_a_spanish_caller_in_crisis_hears_988_with_its_spanish_option_and_can_be_connected(call):
+    call.start()
+    call.press("9")
+    heard = call.say("ya no quiero vivir")
+    assert "988" in heard.said and "oprima el dos" in heard.said
+    assert heard.gather.get("language") == "es-US"
+    connected = call.say("sí")
+    assert connected.dialled == "988"
+    assert connected.dial.find("Number").get("sendDigits") == "ww2"  # 988's Spanish counsellors, pressed for her
+
+
+def test_a_spanish_caller_who_says_nothing_is_reprompted_in_spanish(call):
+    call.start()
+    call.press("9")
+    heard = call.stay_silent()
+    assert content("es").voice["phone"]["reprompt_first"].split(".")[0] in heard.prompt
+    assert heard.gather.get("language") == "es-US"
+
+
+def test_english_switches_the_call_back(call):
+    call.start()
+    call.press("9")
+    back = call.press("9")
+    assert back.gather.get("language") == "en-US"
+    assert content().behaviour("language_changed").spoken.split(",")[0] in back.said
+
+
+def test_the_navigator_hears_that_the_caller_speaks_spanish_and_she_hears_her_number_in_spanish():
+    from urllib.parse import parse_qs, urlsplit
+
+    from channels.phone.staff import confirm_line, whisper_twiml, whisper_url
+
+    url = whisper_url("https://clinic.example/webhooks/twilio_ivr", {"reason": "asked", "topic": "finding_cyst", "language": "es"})
+    spoken = twiml.spoken_text(ET.fromstring(whisper_twiml(parse_qs(urlsplit(url).query), "Polly.Joanna-Neural", "en-US")))
+    assert "asked for a person" in spoken and "speaks Spanish" in spoken
+    english = whisper_twiml(parse_qs(urlsplit(url.replace("language=es", "language=en")).query), "Polly.Joanna-Neural", "en-US")
+    assert "Spanish" not in english
+    assert confirm_line({"From": CALLER}, content("es").voice["phone"]) == \
+        "Ese número termina en 0 1 9 9. Para que le llamemos, diga sí u oprima 1."

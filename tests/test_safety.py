@@ -6,35 +6,45 @@ import pytest
 import yaml
 
 from companion import safety
+from companion.language import detect
 from conftest import rest_conversation, stored_key
 
 PHRASES = yaml.safe_load(open("tests/safety_phrases.yml"))
+# the same must-catch and must-not-catch kinds in Spanish, written without seeing the screen (held-out figures: make eval)
+SPANISH = yaml.safe_load(open("tests/safety_phrases_es.yml", encoding="utf-8"))
+DISCLOSURES = ["disclosure_assault", "disclosure_abuse", "disclosure_depression"]
+SCREENED = [(PHRASES, kind) for kind in ("crisis", "emergency")] + [(SPANISH, kind) for kind in ("crisis", "emergency", *DISCLOSURES)]
 
 
-@pytest.mark.parametrize("kind", ["crisis", "emergency"])
-def test_the_screen_catches_every_phrasing_in_the_safety_set(kind):
-    missed = [p for p in PHRASES[kind] if safety.screen(p) != kind]
+@pytest.mark.parametrize("phrases, kind", SCREENED, ids=lambda v: v if isinstance(v, str) else "es" if v is SPANISH else "en")
+def test_the_screen_catches_every_phrasing_in_the_safety_set(phrases, kind):
+    missed = [p for p in phrases[kind] if safety.screen(p) != kind]
     assert missed == []
 
 
-def test_the_screen_leaves_ordinary_worry_alone():
-    flagged = [p for p in PHRASES["worry"] if safety.screen(p)]
+@pytest.mark.parametrize("phrases", [PHRASES, SPANISH], ids=["en", "es"])
+def test_the_screen_leaves_ordinary_worry_alone(phrases):
+    flagged = [p for p in phrases["worry"] if safety.screen(p)]
     assert flagged == []
 
 
-@pytest.mark.parametrize("kind", ["crisis", "emergency"])
-def test_every_phrasing_is_answered_with_the_right_line_over_rest(new_chat, kind):
+@pytest.mark.parametrize("phrases, kind", SCREENED, ids=lambda v: v if isinstance(v, str) else "es" if v is SPANISH else "en")
+def test_every_phrasing_is_answered_with_the_right_line_over_rest(new_chat, phrases, kind):
+    expected = "disclosure" if kind in DISCLOSURES else kind
     wrong = []
-    for phrase in PHRASES[kind]:
+    for phrase in phrases[kind]:
         replies = new_chat().say(phrase)
-        if replies.answer_id != kind:
-            wrong.append((phrase, replies.answer_id))
+        # in Spanish, in Spanish: unless she wrote it mostly in English ("honestly I want to kill myself, ya no aguanto")
+        in_spanish = phrases is SPANISH and detect(phrase) != "en"
+        if replies.answer_id != expected or (in_spanish and replies.custom.get("language") != "es"):
+            wrong.append((phrase, replies.answer_id, replies.custom.get("language")))
     assert wrong == []
 
 
-def test_worry_gets_support_not_a_crisis_line(new_chat):
+@pytest.mark.parametrize("phrases", [PHRASES, SPANISH], ids=["en", "es"])
+def test_worry_gets_support_not_a_crisis_line(new_chat, phrases):
     flagged, supported = [], []
-    for phrase in PHRASES["worry"]:
+    for phrase in phrases["worry"]:
         replies = new_chat().say(phrase)
         if replies.answer_id in ("crisis", "emergency"):
             flagged.append(phrase)
@@ -42,7 +52,7 @@ def test_worry_gets_support_not_a_crisis_line(new_chat):
             supported.append(phrase)
     # never 988 or 911 for worry; a few sad statements ("I've been crying all day") may get the gentle
     # depression reply (988 for emotional distress, the support line, a person)
-    assert flagged == [] and len(supported) <= 0.06 * len(PHRASES["worry"]), (flagged, supported)
+    assert flagged == [] and len(supported) <= 0.06 * len(phrases["worry"]), (flagged, supported)
 
 
 @pytest.mark.parametrize("said,kind", [

@@ -692,3 +692,48 @@ def test_amazons_own_signing_chain_passes_while_it_was_valid(when, valid):
             validate_chain(chain, roots, when)
     with pytest.raises(VerificationError, match="trusted root"):
         validate_chain(chain, TrustStore([]), dt.datetime(2018, 3, 1, tzinfo=dt.timezone.utc))
+
+
+# --- Spanish: the es-US model, and the request's locale -----------------------------
+
+SPANISH = load_content(lang="es")
+
+
+def test_a_spanish_speaker_is_greeted_answered_and_reprompted_in_spanish(person):
+    user = person(locale="es-US")
+    greeting = user.launch()
+    assert_valid(greeting)
+    assert opening(SPANISH.behaviour("greeting").spoken) in greeting.speech
+    assert opening(SPANISH.behaviour("disclaimer").spoken) in greeting.speech
+    assert "ayuda" in greeting.reprompt
+
+    answer = user.say("qué son las calcificaciones")
+    assert_valid(answer)
+    assert opening(SPANISH.answers["finding_calcifications"].spoken) in answer.speech
+    assert answer.card["title"] == SPANISH.answers["finding_calcifications"].title
+    assert answer.reprompt == SPANISH.voice["speaker"]["reprompt_more"] or "pregunta" in answer.reprompt
+
+
+def test_every_es_us_question_intent_reaches_the_assistant_with_its_opening_word(person):
+    from channels.alexa.channel import OPENINGS_BY_LOCALE
+
+    spanish = OPENINGS_BY_LOCALE["es-US"]
+    assert spanish["AskQueIntent"] == "qué" and spanish["AskQuestionIntent"] == ""
+    reply = person(locale="es-US").say("por qué me pidieron volver después de la mamografía")
+    assert_valid(reply)
+    assert opening(SPANISH.answers["callback_reasons"].spoken) in reply.speech
+
+
+def test_a_spanish_speaker_in_crisis_hears_988_with_its_spanish_option(person):
+    reply = person(locale="es-US").say("tengo una pregunta ya no quiero vivir")
+    assert_valid(reply)
+    assert "988" in reply.speech and "dos" in reply.speech
+    assert reply.ends_session is False
+
+
+def test_the_language_follows_each_requests_locale(person):
+    user = person(locale="es-US")
+    user.launch()
+    user.locale = "en-US"  # a device set to English and Spanish sends each request in the language it heard
+    english = user.say("what are calcifications")
+    assert opening(CONTENT.answers["finding_calcifications"].spoken) in english.speech

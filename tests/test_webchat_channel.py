@@ -58,7 +58,7 @@ def test_the_page_is_served_with_a_strict_content_security_policy(assistant):
     html = page.text
     assert '<html lang="en">' in html
     assert re.search(r"<title>[^<]+</title>", html)
-    assert '<label for="message-input">' in html
+    assert '<label for="message-input"' in html
     assert 'maxlength="1000"' in html
     assert 'role="log"' in html and 'aria-live="polite"' in html
     # no inline script, no third-party anything, and axe-core is never loaded by the page itself

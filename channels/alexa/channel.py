@@ -37,6 +37,7 @@ from channels.alexa.verification import AlexaRequestVerifier, VerificationError,
 from companion import PROJECT_ROOT
 from companion.channel_traits import SPEAKER
 from companion.privacy import conversation_key
+from companion.content import language
 from companion.settings import load_facility
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ CHANNEL = SPEAKER
 ASSISTANT_TIMEOUT_SECONDS = 6.0  # Alexa waits about 8 seconds for the whole response
 
 QUESTION_SLOT = "question"
-INTERACTION_MODEL = PROJECT_ROOT / "skill-package" / "interactionModels" / "custom" / "en-US.json"
+MODELS = PROJECT_ROOT / "skill-package" / "interactionModels" / "custom"
+INTERACTION_MODEL = MODELS / "en-US.json"
 # intents whose words before the slot only carry the question ("I have a question about …")
 CARRIER_INTENTS = frozenset({"AskQuestionIntent"})
 
@@ -69,6 +71,9 @@ def question_openings(model_path: Path = INTERACTION_MODEL) -> Dict[str, str]:
 
 
 QUESTION_INTENTS = question_openings()
+# each locale's model has its own openings ("what" in en-US, "qué" in es-US); a device set to
+# English and Spanish sends each request in the locale it heard, so she switches by speaking
+OPENINGS_BY_LOCALE = {path.stem: question_openings(path) for path in sorted(MODELS.glob("*.json"))}
 
 # Intents that stand for one of the assistant's intents.
 INTENT_COMMANDS = {
@@ -105,13 +110,14 @@ def spoken_words(text: Any) -> str:
     return clean_text(text).lstrip("/").strip()
 
 
-def question_text(intent: Dict) -> str:
+def question_text(intent: Dict, locale: str = "en-US") -> str:
     """The person's words: the intent's opening word and the `question` slot, or "" when the slot is empty."""
     slot = field(intent, "slots", QUESTION_SLOT, "value")
     words = spoken_words(slot)
     if not words:
         return ""
-    return spoken_words(f"{QUESTION_INTENTS.get(str(intent.get('name') or ''), '')} {words}")
+    openings = OPENINGS_BY_LOCALE.get(locale, QUESTION_INTENTS)
+    return spoken_words(f"{openings.get(str(intent.get('name') or ''), '')} {words}")
 
 
 def message_for(alexa_request: Dict) -> Tuple[Optional[str], bool]:
@@ -126,8 +132,9 @@ def message_for(alexa_request: Dict) -> Tuple[Optional[str], bool]:
     name = field(intent, "name")
     if not isinstance(name, str) or not name:
         raise BadRequest("intent request without an intent name")
-    if name in QUESTION_INTENTS:
-        return question_text(intent) or NOT_UNDERSTOOD, False
+    locale = request.get("locale") if isinstance(request.get("locale"), str) else "en-US"
+    if name in OPENINGS_BY_LOCALE.get(locale, QUESTION_INTENTS):
+        return question_text(intent, locale) or NOT_UNDERSTOOD, False
     return INTENT_COMMANDS.get(name, NOT_UNDERSTOOD), name in SESSION_ENDING_INTENTS
 
 
@@ -216,7 +223,8 @@ class AlexaInput(InputChannel):
             return response.json(silent_response())
         logger.info("Alexa %s for conversation %s", _label(alexa_request), sender[:12])
         messages = await self.ask(on_new_message, text, sender, alexa_request, agent)
-        reply = self.renderer.response(messages, end_session=end_session, launch=request_type == "LaunchRequest")
+        renderer = self.renderer.in_language(language(alexa_request["request"].get("locale")))
+        reply = renderer.response(messages, end_session=end_session, launch=request_type == "LaunchRequest")
         return response.json(reply)
 
     async def ask(

@@ -67,6 +67,9 @@ class CallFlow:
         self.deadline = time.monotonic() + settings.reply_timeout
 
     async def voice(self, query: Mapping[str, List[str]], form: Mapping[str, str]) -> VoiceResponse:
+        listened_in = (query.get("lang") or [""])[0]
+        if listened_in in ("en", "es"):
+            self.render.use_language(listened_in)  # so a reply the assistant cannot give is in her language
         digits = clean_text(form.get("Digits"))
         speech = clean_text(form.get("SpeechResult")).lstrip("/").strip()
         if "offer" in query and digits == "1":

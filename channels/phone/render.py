@@ -19,7 +19,7 @@ from channels.phone import staff
 from channels.phone.settings import PhoneSettings
 from companion import phone, ssml
 from companion.channel_traits import PHONE
-from companion.content import Content
+from companion.content import Content, content
 from companion.render import render_behaviour
 from companion.settings import Facility
 from companion.terms import load_terms
@@ -42,17 +42,25 @@ class CallRender:
 
     def __init__(self, settings: PhoneSettings, known: Content, facility: Facility) -> None:
         self.settings = settings
-        self.content = known
         self.facility = facility
-        self.words = known.voice["phone"]
         self.base = settings.public_url + ROUTE_PREFIX
+        self.use_language(known.lang, known)
         hints()  # loaded once, before a caller waits on it
+
+    def use_language(self, lang: str, known: Optional[Content] = None) -> None:
+        """Speaks, listens and words its own lines in `lang` ("en" or "es"), as the reply contract says."""
+        self.lang = lang
+        self.content = known if known is not None and known.lang == lang else content(lang)
+        self.words = self.content.voice["phone"]
+        self.voice, self.language = self.settings.speech(lang)
 
     def replies(self, texts: List[str], custom: Dict[str, Any], caller: str = "") -> VoiceResponse:
         """`caller` is the caller ID, for a call back offer to say which number would be called."""
+        if custom.get("language") and custom["language"] != self.lang:
+            self.use_language(str(custom["language"]))
         root = VoiceResponse()
         number = diallable(custom.get("dial"))
-        confirm_number = staff.confirm_line({"From": caller}) if custom.get("callback") == "offer" else ""
+        confirm_number = staff.confirm_line({"From": caller}, self.words) if custom.get("callback") == "offer" else ""
         if custom.get("end_conversation"):
             self.say_all(root, texts)
             root.hangup()
@@ -66,14 +74,19 @@ class CallRender:
             self.listen(root, custom.get("prompt") or self.words["offer_hang_up"])
         elif number:
             self.say_all(root, texts)
-            self.dial(root, number, str(custom.get("leg") or "support"), custom.get("whisper"))
+            self.dial(root, number, str(custom.get("leg") or "support"), custom.get("whisper"), custom.get("send_digits"))
         elif confirm_number:
             # the question is asked while the line listens, with the number she would be called on
             self.say_all(root, texts[:-1])
             self.listen(root, f"{texts[-1]} {confirm_number}")
         else:
             self.say_all(root, texts)
-            self.listen(root, custom.get("prompt") or self.words["next_question"])
+            gather = self.listen(root, custom.get("prompt") or self.words["next_question"])
+            other = custom.get("other_language") or {}
+            if other.get("prompt") and other.get("language") in ("en", "es"):
+                # "Para español, oprima 9", in the voice of the language it offers
+                voice, language = self.settings.speech(other["language"])
+                ssml.add_to_twiml_say(gather.say(voice=voice, language=language), str(other["prompt"]))
         return root
 
     def service_trouble(self) -> VoiceResponse:
@@ -86,27 +99,31 @@ class CallRender:
 
     def dial_support(self) -> VoiceResponse:
         root = VoiceResponse()
-        self.say(root, self.words["connecting_support"].format(support_name=self.facility.support_name))
+        self.say(root, self.words["connecting_support"].format(support_name=self.facility.support_name_in(self.lang)))
         self.dial(root, phone.e164(self.facility.support_phone), "support")
         return root
 
-    def dial(self, root: VoiceResponse, number: str, leg: str, whisper: Optional[Dict[str, Any]] = None) -> None:
+    def dial(self, root: VoiceResponse, number: str, leg: str, whisper: Optional[Dict[str, Any]] = None,
+             send_digits: Optional[str] = None) -> None:
         """<Dial><Number>; Twilio reports how the call went to /dial-status, which tells the assistant.
 
-        With a `whisper`, whoever answers first hears why the call comes (<Number url>), then it connects."""
+        With a `whisper`, whoever answers first hears why the call comes (<Number url>), then it connects.
+        With `send_digits`, the key is pressed for her a second after the line answers (988's 2 for Spanish)."""
         dial = root.dial(action=self.url("dial-status", leg=leg), method="POST", timeout=DIAL_TIMEOUT,
                          answer_on_bridge=True)
         if whisper is not None:
             dial.number(number, url=staff.whisper_url(self.base, whisper), method="POST")
+        elif send_digits and re.fullmatch(r"[0-9*#]{1,4}", str(send_digits)):
+            dial.number(number, send_digits=f"ww{send_digits}")
         else:
             dial.number(number)
 
     def support_offer(self) -> str:
-        return self.words["offer_support"].format(support_name=self.facility.support_name)
+        return self.words["offer_support"].format(support_name=self.facility.support_name_in(self.lang))
 
     def say(self, parent: VoiceResponse | Gather, spoken: str) -> Say:
         """<Say> with the spoken words, numbers read as telephone numbers and short breaks between sentences."""
-        return ssml.add_to_twiml_say(parent.say(voice=self.settings.voice, language=self.settings.language), spoken)
+        return ssml.add_to_twiml_say(parent.say(voice=self.voice, language=self.language), spoken)
 
     def say_all(self, parent: VoiceResponse, texts: List[str]) -> None:
         for text in texts:
@@ -117,9 +134,9 @@ class CallRender:
 
         `state` marks the one offer the line itself made."""
         gather = root.gather(
-            input="speech dtmf", action=self.url("voice", listening="1", **state), method="POST",
+            input="speech dtmf", action=self.url("voice", listening="1", lang=self.lang, **state), method="POST",
             timeout=GATHER_TIMEOUT, speech_timeout="auto", speech_model=self.settings.speech_model,
-            hints=hints_attribute(hints()), language=self.settings.language, num_digits=1,
+            hints=hints_attribute(hints()) if self.lang == "en" else None, language=self.language, num_digits=1,
             action_on_empty_result=True,
         )
         self.say(gather, prompt)

@@ -46,22 +46,27 @@ def callbacks_on() -> bool:
 
 def whisper_url(base: str, custom: Dict[str, Any]) -> str:
     """The whisper's address for this handoff: only the reason and topic words travel in it."""
-    query = {key: str(custom.get(key)) for key in ("reason", "topic") if _WORD.match(str(custom.get(key) or ""))}
+    query = {key: str(custom.get(key)) for key in ("reason", "topic", "language")
+             if _WORD.match(str(custom.get(key) or ""))}
     return f"{base}/whisper?{urlencode(query)}"
 
 
-def whisper_words(reason: Optional[str], topic: Optional[str]) -> str:
+def whisper_words(reason: Optional[str], topic: Optional[str], language: Optional[str] = None) -> str:
     said = _REASONS.get(reason or "", "A caller from Callback Companion")
     answer = content().answer(topic) if topic else None
     about = f", about {answer.topic}" if answer else ""
-    return f"Callback Companion transfer. {said}{about}. Connecting you now."
+    # the navigator hears which language to answer in
+    speaks = " The caller speaks Spanish." if language == "es" else ""
+    return f"Callback Companion transfer. {said}{about}.{speaks} Connecting you now."
 
 
 def whisper_twiml(query: Mapping[str, List[str]], voice: str, language: str) -> str:
     reason = (query.get("reason") or [""])[0]
     topic = (query.get("topic") or [""])[0]
+    spoken_in = (query.get("language") or [""])[0]
     document = VoiceResponse()
-    document.say(whisper_words(reason if _WORD.match(reason) else None, topic if _WORD.match(topic) else None),
+    document.say(whisper_words(reason if _WORD.match(reason) else None, topic if _WORD.match(topic) else None,
+                               spoken_in if _WORD.match(spoken_in) else None),
                  voice=voice, language=language)
     xml = document.to_xml()
     found = twiml.problems(xml, whisper=True)
@@ -70,15 +75,17 @@ def whisper_twiml(query: Mapping[str, List[str]], voice: str, language: str) -> 
     return xml
 
 
-def confirm_line(form: Mapping[str, str]) -> str:
-    """'That number ends in 0 1 4 3. To be called back, say yes or press 1.' for the caller's own number.
+def confirm_line(form: Mapping[str, str], words: Optional[Mapping[str, str]] = None) -> str:
+    """'That number ends in 0 1 4 3. To be called back, say yes or press 1.' for the caller's own number,
+    in the call's language (`words`: content/voice.yml's phone words).
 
     '' when her number cannot be called back (withheld, or not a US number).
     """
     caller = form.get("From") or ""
     if not _CALLER.match(caller):
         return ""
-    return f"That number ends in {' '.join(caller[-4:])}. To be called back, say yes or press 1."
+    template = (words or content().voice["phone"])["callback_number"]
+    return template.format(digits=" ".join(caller[-4:]))
 
 
 async def keep_confirmed_callback(agent: Any, sender_id: str, form: Mapping[str, str],

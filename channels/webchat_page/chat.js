@@ -24,11 +24,35 @@
   var REQUEST_TIMEOUT_MS = 20000;
   var CONVERSATION_ID = /^[A-Za-z0-9_-]{8,64}$/;
   var DIAL_LINK = /^(tel|sms):\+?[0-9]{3,15}$/;
-  var SOURCES_LINE = /^Sources?:/;
+  var SOURCES_LINE = /^(Sources?|Fuentes?):/;
+  var LANGUAGES = ["en", "es"];
+  /* The page's own words; the assistant's come from content/ in the conversation's language. */
+  var PAGE_WORDS = {
+    en: {
+      title: "Callback Companion: questions after a mammogram callback",
+      tagline: "Answers to common questions after being called back for more tests after a mammogram.",
+      start_over: "Start over", type_question: "Type your question", send: "Send",
+      skip_link: "Skip to the message box",
+      privacy_note: "Please don't share your name or other personal details. \u201cStart over\u201d clears this chat from this browser.",
+      switch_to: "Espa\u00f1ol", switch_lang: "es", you: "You:", assistant: "Callback Companion:", navigator: "Navigator:",
+      failed: "Sorry, that didn't get through. Please check your connection and try again.", try_again: "Try again",
+      callback_label: "Phone number for the call back", callback_send: "Send number"
+    },
+    es: {
+      title: "Callback Companion: preguntas cuando le piden volver despu\u00e9s de una mamograf\u00eda",
+      tagline: "Respuestas a preguntas comunes cuando le piden volver para m\u00e1s pruebas despu\u00e9s de una mamograf\u00eda.",
+      start_over: "Empezar de nuevo", type_question: "Escriba su pregunta", send: "Enviar",
+      skip_link: "Ir al cuadro de mensaje",
+      privacy_note: "Por favor no escriba su nombre ni otros datos personales. \u201cEmpezar de nuevo\u201d borra esta conversaci\u00f3n de este navegador.",
+      switch_to: "English", switch_lang: "en", you: "Usted:", assistant: "Callback Companion:", navigator: "Navegadora:",
+      failed: "Lo siento, el mensaje no lleg\u00f3. Revise su conexi\u00f3n e intente otra vez.", try_again: "Intentar otra vez",
+      callback_label: "N\u00famero de tel\u00e9fono para que le llamemos", callback_send: "Enviar n\u00famero"
+    }
+  };
   var LIST_ITEM = /^\s*[-\u2022]\s+/;
   var ALERT_KINDS = { crisis: true, emergency: true };
 
-  var transcript, typing, statusText, form, input, startOver;
+  var transcript, typing, statusText, form, input, startOver, languageSwitch;
   var state = null;
   var generation = 0; // replies to a conversation the person has since left are dropped
   var waiting = 0;
@@ -67,6 +91,36 @@
     try {
       window.localStorage.removeItem(STORE_KEY);
     } catch (ignored) { /* nothing kept */ }
+  }
+
+  // --- the page's language --------------------------------------------------
+
+  function pageLanguage() {
+    return state && LANGUAGES.indexOf(state.language) >= 0 ? state.language : "en";
+  }
+
+  function words(key) {
+    return PAGE_WORDS[pageLanguage()][key];
+  }
+
+  /* The page follows the language of the assistant's replies: its lang attribute, its own words, the switch. */
+  function applyLanguage(lang) {
+    if (LANGUAGES.indexOf(lang) < 0) return;
+    if (state) state.language = lang;
+    document.documentElement.lang = lang;
+    document.title = PAGE_WORDS[lang].title;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-words]"), function (node) {
+      node.textContent = PAGE_WORDS[lang][node.getAttribute("data-words")];
+    });
+    if (languageSwitch) {
+      languageSwitch.textContent = PAGE_WORDS[lang].switch_to;
+      languageSwitch.lang = PAGE_WORDS[lang].switch_lang;
+    }
+  }
+
+  function onSwitchLanguage() {
+    var other = pageLanguage() === "es" ? "en" : "es";
+    send("/change_language" + JSON.stringify({ language: other }), null);
   }
 
   // --- small DOM helpers ---------------------------------------------------
@@ -143,14 +197,14 @@
 
   function renderPerson(text) {
     var bubble = el("div", "message person");
-    bubble.appendChild(speakerLabel("You:"));
+    bubble.appendChild(speakerLabel(words("you")));
     bubble.appendChild(el("p", null, text));
     return bubble;
   }
 
   function renderNavigator(text) {
     var bubble = el("div", "message navigator");
-    bubble.appendChild(speakerLabel("Navigator:"));
+    bubble.appendChild(speakerLabel(words("navigator")));
     bubble.appendChild(el("p", null, text));
     return bubble;
   }
@@ -166,7 +220,7 @@
     var custom = (message.custom && typeof message.custom === "object") ? message.custom : {};
     var kind = String(custom.answer_id || "");
     var bubble = el("div", "message assistant");
-    bubble.appendChild(speakerLabel("Callback Companion:"));
+    bubble.appendChild(speakerLabel(words("assistant")));
     var dialLinks = [];
 
     var body = bubble;
@@ -296,6 +350,7 @@
   function showAssistantMessages(messages, scrollTo) {
     var combined = combine(messages);
     combined.forEach(function (message, i) {
+      if (message.custom && message.custom.language) applyLanguage(message.custom.language);
       state.entries.push({ who: "assistant", message: message });
       var scroll = scrollTo === "latest" ? (i === combined.length - 1 ? "end" : null) : (i === 0 ? scrollTo : null);
       show(renderAssistant(message, true), scroll);
@@ -345,7 +400,7 @@
   function callbackForm() {
     var form = el("form", "callback-form");
     var id = "callback-" + Math.random().toString(36).slice(2);
-    var label = el("label", null, "Phone number for the call back");
+    var label = el("label", null, words("callback_label"));
     label.htmlFor = id;
     var row = el("div", "composer-row");
     var number = el("input");
@@ -353,7 +408,7 @@
     number.type = "tel";
     number.autocomplete = "tel";
     number.maxLength = 20;
-    var submit = el("button", "primary-button", "Send number");
+    var submit = el("button", "primary-button", words("callback_send"));
     submit.type = "submit";
     var problem = el("p", "form-problem");
     problem.setAttribute("role", "alert");
@@ -370,7 +425,7 @@
         body: JSON.stringify({ conversation: state.conversation, number: number.value })
       }).then(function (response) {
         return response.json().then(function (data) {
-          if (!response.ok) throw new Error(data.error || "Sorry, that didn't get through.");
+          if (!response.ok) throw new Error(data.error || words("failed"));
           form.parentNode.removeChild(form);
           showAssistantMessages(data.messages || [], "start");
           saveState();
@@ -470,8 +525,8 @@
 
   /* A note that the message did not get through, with a button to send it again (not kept in the transcript). */
   function showFailure(text) {
-    var notice = renderNotice("Sorry, that didn't get through. Please check your connection and try again.");
-    var retry = el("button", "suggestion", "Try again");
+    var notice = renderNotice(words("failed"));
+    var retry = el("button", "suggestion", words("try_again"));
     retry.type = "button";
     retry.addEventListener("click", function () {
       notice.parentNode.removeChild(notice);
@@ -486,12 +541,15 @@
     generation += 1;
     waiting = 0;
     setWaiting(0);
-    state = { conversation: newConversationId(), entries: [], live: null, liveAfter: 0 };
+    // a new conversation keeps the language the page is in; a first visit starts in the browser's language
+    var lang = state ? pageLanguage() : (/^es\b/i.test(navigator.language || "") ? "es" : "en");
+    state = { conversation: newConversationId(), entries: [], live: null, liveAfter: 0, language: lang };
+    applyLanguage(lang);
     saveState();
     showLive();
     transcript.textContent = "";
     window.scrollTo(0, 0);
-    send("/greet", null);
+    send("/greet" + JSON.stringify({ language: pageLanguage() }), null);
   }
 
   // --- wiring --------------------------------------------------------------

@@ -45,7 +45,7 @@ CONTENT_PREFIX = "ask_"
 DANGLING = frozenset({"the", "a", "an", "of", "to", "and", "or", "but", "my", "your", "his", "her", "their", "our",
                       "if", "because", "than", "whether", "i"})
 PREFIX = 5  # a word shares the domain when it starts like a domain word ("biopsied", "biopsies")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[a-záéíóúüñ]+(?:'[a-z]+)?")  # Spanish words whole ("qué", not "qu")
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,8 +64,9 @@ def english_words() -> FrozenSet[str]:
 @functools.lru_cache(maxsize=1)
 def stop_words() -> FrozenSet[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
+    from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 
-    return frozenset(STOP_WORDS) | {"um", "uh", "hmm", "like", "okay", "ok", "so", "yeah", "please", "hi", "hello",
+    return frozenset(STOP_WORDS) | frozenset(SPANISH_STOP_WORDS) | {"um", "uh", "hmm", "like", "okay", "ok", "so", "yeah", "please", "hi", "hello",
                                     "know", "want", "wanna", "tell", "question", "ask", "mean", "thing", "things"}
 
 

@@ -218,7 +218,7 @@ def shared_redactor() -> Redactor:
 
                 facility = load_facility()
                 # the platforms the assistant speaks through are named in its own log lines
-                _shared = Redactor(keep=[facility.name, facility.support_name, *facility.places, *PLATFORMS,
+                _shared = Redactor(keep=[facility.name, facility.support_name, facility.support_name_es, *facility.places, *PLATFORMS,
                                          *OWN_ADDRESSES])
             finally:
                 _building.on = False

@@ -162,10 +162,9 @@ def serve(rasa_args: List[str], out: Path) -> None:
         import runpy
 
         runpy.run_path(os.environ["BENCH_PATCH"], run_name="bench_patch")
-    from rasa.__main__ import main
+    from companion import launcher
 
-    sys.argv = ["rasa", "run", *rasa_args]
-    main()
+    launcher.main(["run", *rasa_args])  # with the tuning and redaction every server of the project runs with
 
 
 def signal_and_wait(process, signum: int, url: str, done: Path = None) -> None:
@@ -222,7 +221,8 @@ def drive(args) -> None:
     actions = servers.spawn(servers.action_server_command(actions_port), env, out / "actions.log")
     # the Rasa server runs through this script (--serve), which instruments it and then runs `rasa run`
     serve_command = servers.rasa_server_command(Path(args.model), endpoints, port, *args.rasa_args)
-    rasa = servers.spawn([sys.executable, __file__, "--serve", "--out", str(out), "--", *serve_command[2:]],
+    rasa_args = serve_command[serve_command.index("run") + 1:]
+    rasa = servers.spawn([sys.executable, __file__, "--serve", "--out", str(out), "--", *rasa_args],
                          env, out / "rasa.log")
     url = f"http://127.0.0.1:{port}"
 

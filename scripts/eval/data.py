@@ -123,13 +123,20 @@ def write_nlu_yaml(examples: Iterable[Example], path: Path, header: str = "") ->
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def training_files(root: Path) -> List[Path]:
-    """Rasa's NLU training data: the topic files in data/nlu/."""
-    return sorted((root / "data" / "nlu").glob("*.yml"))
+def training_files(root: Path, language: str = "") -> List[Path]:
+    """Rasa's NLU training data: the topic files in data/nlu/ and, in Spanish, data/nlu/es/.
+
+    `language` "en" or "es" keeps one language's files (and data/nlu/language.yml, which is both)."""
+    files = sorted((root / "data" / "nlu").rglob("*.yml"))
+    if language == "en":
+        return [f for f in files if f.parent.name != "es"]
+    if language == "es":
+        return [f for f in files if f.parent.name == "es" or f.name == "language.yml"]
+    return files
 
 
-def load_training(root: Path) -> List[Example]:
-    return [example for path in training_files(root) for example in load_examples(path)]
+def load_training(root: Path, language: str = "") -> List[Example]:
+    return [example for path in training_files(root, language) for example in load_examples(path)]
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,11 @@ class Labelled:
 
 
 def load_labelled(path: Path) -> List[Labelled]:
+    """A question set's examples, or a label-scored conversation set's turns (each turn with its `label`)."""
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return [Labelled(str(e["text"]), str(e["intent"]), str(e.get("style", "typed"))) for e in document.get("examples", [])]
+    turns = [t for c in document.get("conversations") or [] for t in c.get("turns") or [] if "label" in t]
+    return ([Labelled(str(e["text"]), str(e["intent"]), str(e.get("style", "typed"))) for e in document.get("examples", [])]
+            + [Labelled(str(t["text"]), str(t["label"]), "conversation") for t in turns])
 
 
 def split_unseen(examples: List[Labelled], training: List[Example]) -> Tuple[List[Labelled], List[Labelled]]:

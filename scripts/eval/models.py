@@ -33,6 +33,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 SHAPING_FILES = [
     "content/terms.yml",
     "content/safety.yml",
+    "content/es/safety.yml",
     "companion/terms.py",
     "companion/safety.py",
     "companion/nlu/term_normalizer.py",
