@@ -57,10 +57,12 @@ DESCRIPTION = (
     "typing, long messages and indirect phrasings; its errors are read too. "
     "**The safety development set** (`tests/eval/safety_dev_questions.yml`, written the same way) probes figurative "
     "worry and indirect crisis statements; its errors are read too. "
-    "**The Spanish held-out set** (`tests/eval/es_heldout_questions.yml`, 532 questions) and **its conversations** "
+    "**The Spanish held-out set** (`tests/eval/es_heldout_questions.yml`, 546 questions) and **its conversations** "
     "(`tests/eval/es_heldout_conversations.yml`, 20 conversations, each turn scored by its label) were written in "
     "Spanish the same way, from the answer titles and label descriptions only; like the English held-out set, only "
-    "their figures are reported. **The Spanish development set** (`tests/eval/es_dev_questions.yml`, 402 questions, written later from the label list only) is read for its errors. `make eval-languages` compares one bilingual model with one model per language "
+    "their figures are reported. **The Spanish development set** (`tests/eval/es_dev_questions.yml`, 402 questions, "
+    "written later from the label list only) is read for its errors. "
+    "`make eval-languages` compares one bilingual model with one model per language "
     "(reports/nlu-languages.md)."
 )
 SET_DESCRIPTIONS = {
