@@ -127,6 +127,13 @@ class Turn:
         if remember:
             self.set("last_reply", remember)
 
+    def slot_as_left(self, name: str) -> Any:
+        """A slot's value as this turn leaves it: set in this turn, else as the turn found it."""
+        for event in reversed(self.events):
+            if event.get("event") == "slot" and event.get("name") == name:
+                return event.get("value")
+        return self.slot(name)
+
     def set(self, slot: str, value: Any) -> None:
         """Sets a slot; an unchanged value writes no event, so the history stays short."""
         self.events = [e for e in self.events if e.get("name") != slot]

@@ -56,14 +56,6 @@ def contract(turn: Turn) -> Dict[str, Any]:
     return turn.dispatcher.messages[-1]["custom"]
 
 
-def pending_offer(turn: Turn) -> str:
-    """The offer as this turn leaves it (a slot set in this turn counts)."""
-    for event in reversed(turn.events):
-        if event.get("event") == "slot" and event.get("name") == "pending_offer":
-            return event.get("value") or ""
-    return turn.slot("pending_offer") or ""
-
-
 def starters(turn: Turn):
     return [turn.content.answers[s] for s in turn.content.starters if s in turn.content.answers][:MENU_SIZE]
 
@@ -97,7 +89,7 @@ def add_prompt(turn: Turn) -> None:
     if "prompt" in custom or custom.get("end_conversation") or custom.get("dial") not in (None, "911"):
         return
     kind = custom.get("answer_id") or ""
-    offer = offer_prompt(turn, pending_offer(turn), kind)
+    offer = offer_prompt(turn, turn.slot_as_left("pending_offer") or "", kind)
     if offer:
         custom["prompt"] = offer
     elif kind == "greeting":

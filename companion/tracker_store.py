@@ -357,3 +357,17 @@ def take_failure(agent: Any, sender_id: Text) -> bool:
     """True when the agent's conversation store failed during this conversation's last turn."""
     store = private_store(agent)
     return store is not None and store.take_failure(sender_id)
+
+
+def store_from_endpoints(endpoints: str) -> Optional[SQLTrackerStore]:
+    """The SQL store an endpoints file names, opened for a maintenance script (no server running); None if it names
+    none. Only the tracker store is read, but Rasa expands every variable in the file, so those a server would have
+    are given harmless values."""
+    import os
+
+    from rasa.utils.endpoints import read_endpoint_config
+
+    os.environ.setdefault("ACTIONS_PORT", "5055")
+    os.environ.setdefault("CC_ACTIONS_SECRET", "")
+    config = read_endpoint_config(endpoints, "tracker_store")
+    return SQLTrackerStore(host=config.url, **dict(config.kwargs)) if config is not None else None

@@ -10,14 +10,14 @@ conversation is deleted whole, never cut in the middle.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.utils.endpoints import read_endpoint_config
+
+from companion.tracker_store import store_from_endpoints
 
 
 def forget(store: SQLTrackerStore, days: float, now: float | None = None) -> int:
@@ -44,15 +44,10 @@ def main(argv=None) -> int:
     parser.add_argument("--days", type=float, required=True, help="delete conversations idle for longer than this")
     parser.add_argument("--endpoints", default="endpoints.yml", help="the endpoints file naming the tracker store")
     args = parser.parse_args(argv)
-    # only the tracker store is read, but Rasa expands every variable in the file
-    os.environ.setdefault("ACTIONS_PORT", "5055")
-    os.environ.setdefault("CC_ACTIONS_SECRET", "")
-    config = read_endpoint_config(str(Path(args.endpoints)), "tracker_store")
-    if config is None:
+    store = store_from_endpoints(str(Path(args.endpoints)))
+    if store is None:
         print(f"{args.endpoints} names no tracker store", file=sys.stderr)
         return 2
-    kwargs = {k: v for k, v in config.kwargs.items()}
-    store = SQLTrackerStore(host=config.url, **kwargs)
     count = forget(store, args.days)
     print(f"deleted {count} conversation(s) idle for more than {args.days:g} days")
     return 0

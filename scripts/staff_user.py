@@ -17,10 +17,9 @@ import re
 import sys
 from pathlib import Path
 
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.utils.endpoints import read_endpoint_config
 
 from companion.staff.store import SQLStaffStore
+from companion.tracker_store import store_from_endpoints
 
 NAME = re.compile(r"^[A-Za-z0-9._-]{2,64}$")
 
@@ -39,13 +38,10 @@ def main(argv=None) -> int:
         if password != getpass.getpass("The same password again: "):
             print("the two passwords differ", file=sys.stderr)
             return 2
-    os.environ.setdefault("ACTIONS_PORT", "5055")
-    os.environ.setdefault("CC_ACTIONS_SECRET", "")
-    config = read_endpoint_config(str(Path(args.endpoints)), "tracker_store")
-    if config is None:
+    store = store_from_endpoints(str(Path(args.endpoints)))
+    if store is None:
         print(f"{args.endpoints} names no tracker store", file=sys.stderr)
         return 2
-    store = SQLTrackerStore(host=config.url, **dict(config.kwargs))
     try:
         SQLStaffStore(store.engine).create_account(args.name, password)
     except ValueError as problem:

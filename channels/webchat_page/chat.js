@@ -581,10 +581,13 @@
     form = document.getElementById("composer");
     input = document.getElementById("message-input");
     startOver = document.getElementById("start-over");
+    languageSwitch = document.getElementById("language-switch");
     form.addEventListener("submit", onSubmit);
     startOver.addEventListener("click", onStartOver);
+    languageSwitch.addEventListener("click", onSwitchLanguage);
 
     state = loadState();
+    if (state) applyLanguage(pageLanguage());
     if (state && state.entries.length) {
       renderTranscript();
       if (state.live) startLive();
