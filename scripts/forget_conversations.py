@@ -17,7 +17,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
-from companion.tracker_store import store_from_endpoints
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from companion.tracker_store import store_from_endpoints  # noqa: E402
 
 
 def forget(store: SQLTrackerStore, days: float, now: float | None = None) -> int:
