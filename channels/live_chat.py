@@ -25,6 +25,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from channels.staff_turns import desk_for, pause, run_staff_action
 from companion import phone, safety
+from companion.content import content
 from companion.privacy import conversation_key
 from companion.staff import crypto
 
@@ -93,27 +94,28 @@ class NotAsked(NumberRefused):
     """A number sent to a conversation that was not asked for one."""
 
 
-def callback_number(typed: str) -> str:
-    """The E.164 form of a US number she typed, or NumberRefused."""
+def callback_number(typed: str, lang: Optional[str] = None) -> str:
+    """The E.164 form of a US number she typed, or NumberRefused in the conversation's language."""
     number = phone.e164(typed or "")
     if not (len(number) == 12 and number.startswith("+1")):
-        raise NumberRefused("Please type a 10-digit phone number, like 612-555-0100.")
+        raise NumberRefused(content(lang).behaviour("callback_number_refused").text)
     return number
 
 
 async def keep_callback_number(agent: Any, sender_id: str, channel: str, typed: str) -> List[Dict[str, Any]]:
     """Keeps the request with her number (encrypted) and returns what the assistant tells her."""
-    number = callback_number(typed)
     tracker = await agent.tracker_store.retrieve(sender_id)
+    lang = tracker.get_slot("language") if tracker is not None else None
     if tracker is None or tracker.get_slot("pending_offer") != AWAITING_NUMBER:
-        raise NotAsked("No call back was asked for in this conversation.")
+        raise NotAsked(content(lang).behaviour("callback_not_asked").text)
+    number = callback_number(typed, lang)
     desk = desk_for(agent)
     entry = desk.latest_handoff(sender_id) if desk else None
     try:
         if desk is None:
             raise crypto.NoKey("no SQL store")
         desk.add_callback(conversation_key(sender_id), channel, (entry or {}).get("reason") or "callback",
-                          (entry or {}).get("topic"), number)
+                          (entry or {}).get("topic"), number, language=lang)
     except crypto.NoKey:
         logger.error("%s conversation %s: a call back could not be kept: CC_CALLBACK_KEY is not set", channel, sender_id[:12])
         return await run_staff_action(agent, sender_id, "action_callback_failed", resume=True)

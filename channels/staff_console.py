@@ -134,8 +134,8 @@ def transcript(agent: Any, sender_id: str) -> List[Dict[str, Any]]:
 
 def _public(entry: Dict[str, Any]) -> Dict[str, Any]:
     """A queue entry as the console shows it (no internal ids)."""
-    keep = ("id", "conversation", "channel", "reason", "safety", "topic", "clinic_open", "status", "navigator",
-            "created", "updated", "urgent")
+    keep = ("id", "conversation", "channel", "reason", "safety", "topic", "language", "clinic_open", "status",
+            "navigator", "created", "updated", "urgent")
     shown = {k: entry.get(k) for k in keep}
     shown["conversation"] = (shown["conversation"] or "")[:12]
     shown["live_chat"] = entry.get("channel") in LIVE_CHANNELS
@@ -339,7 +339,8 @@ class StaffConsoleInput(InputChannel):
                 desk.record_audit(session["username"], "view_callbacks")
                 self._callbacks_seen[session["username"]] = (shown_ids, time.monotonic())
             shown = [{"id": r["id"], "conversation": r["conversation"][:12], "channel": r["channel"],
-                      "reason": r["reason"], "topic": r["topic"], "number": r["number"], "created": r["created"],
+                      "reason": r["reason"], "topic": r["topic"], "language": r.get("language"), "number": r["number"],
+                      "created": r["created"],
                       "expires": r["expires"]} for r in requests]
             return _json({"callbacks": shown})
 

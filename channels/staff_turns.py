@@ -45,11 +45,11 @@ def handoff_request(sender_id: str, channel: str, custom: Dict[str, Any]) -> Opt
     kind = custom.get("answer_id")
     if kind in SAFETY_KINDS:
         return HandoffRequest(sender_id, channel, "safety", clinic_open=bool(custom.get("staff_hours")),
-                              safety=kind)
+                              safety=kind, language=custom.get("language"))
     if kind == "handoff" and custom.get("reason"):
         return HandoffRequest(
             sender_id, channel, str(custom["reason"]), clinic_open=bool(custom.get("staff_hours")),
-            topic=custom.get("topic"), live=custom.get("live") == "waiting",
+            topic=custom.get("topic"), live=custom.get("live") == "waiting", language=custom.get("language"),
         )
     return None
 

@@ -210,6 +210,29 @@ def test_a_chat_nobody_takes_is_told_so_and_can_ask_for_a_call_back(staffed, nav
     assert requests.post(form, json={"conversation": stranger.id, "number": "612-555-0111"}, timeout=30).status_code == 422
 
 
+
+def test_a_spanish_chat_is_marked_in_the_queue_and_its_call_back_is_asked_for_in_spanish(staffed, navigator):
+    chat = ChatPage(staffed)
+    chat.say("hola")
+    waiting = chat.say("quiero hablar con una persona")
+    assert waiting.customs[-1].get("language") == "es"
+    assert navigator.entry_for(chat.key)["language"] == "es", "the navigator sees she writes in Spanish"
+    told = chat.news_until("assistant", seconds=40)
+    assert "no hay una navegadora libre" in " ".join(m["text"] for m in told["messages"])
+    asked = chat.say("sí")
+    assert asked.customs[-1].get("callback") == "ask_number"
+    form = f"{staffed.url}/webhooks/webchat/callback"
+    refused = requests.post(form, json={"conversation": chat.id, "number": "12"}, timeout=30)
+    assert refused.status_code == 422 and "dígitos" in refused.json()["error"]
+    kept = requests.post(form, json={"conversation": chat.id, "number": "612 555 0177"}, timeout=30)
+    assert kept.status_code == 200 and Replies(kept.json()["messages"]).customs[-1]["language"] == "es"
+    kept_requests = navigator.get("/api/callbacks").json()["callbacks"]
+    assert [c["language"] for c in kept_requests if c["number"] == "+16125550177"] == ["es"]
+    stranger = ChatPage(staffed)
+    stranger.say("hola, tengo una pregunta")
+    not_asked = requests.post(form, json={"conversation": stranger.id, "number": "612-555-0111"}, timeout=30)
+    assert not_asked.status_code == 422 and "no pidió" in not_asked.json()["error"]
+
 # --- the phone line -----------------------------------------------------------------------
 
 def test_a_transfer_whispers_the_reason_and_topic_to_the_navigator(staffed):

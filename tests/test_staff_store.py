@@ -69,3 +69,29 @@ def test_a_call_back_is_deleted_after_its_retention(store, monkeypatch):
     assert [c["number"] for c in store.callbacks()] == ["+16125550100"]
     with store.engine.connect() as db:
         assert db.execute(sa.text("SELECT count(*) FROM staff_callbacks")).scalar() == 1
+
+
+def test_the_queue_keeps_the_language_she_last_spoke(store):
+    store.open_handoff(HandoffRequest("conversation-a", "webchat", "asked", True, language="en"))
+    store.open_handoff(HandoffRequest("conversation-a", "webchat", "not_understood", True, language="es"))
+    store.open_handoff(HandoffRequest("conversation-a", "webchat", "asked", True))  # no language said: kept
+    assert [(e["sender_id"], e["language"]) for e in store.queue()] == [("conversation-a", "es")]
+    store.add_callback("key-1", "twilio_ivr", "asked", None, "+16125550100", language="es")
+    assert [c["language"] for c in store.callbacks()] == ["es"]
+
+
+def test_a_database_from_before_the_language_column_gets_it_and_keeps_its_rows(tmp_path, monkeypatch):
+    monkeypatch.setenv("CC_CALLBACK_KEY", Fernet.generate_key().decode())
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as db:
+        db.execute(sa.text(
+            "CREATE TABLE staff_handoffs (id INTEGER PRIMARY KEY, sender_id VARCHAR(128) NOT NULL, "
+            "conversation VARCHAR(64) NOT NULL, channel VARCHAR(32) NOT NULL, reason VARCHAR(32) NOT NULL, "
+            "safety VARCHAR(32), topic VARCHAR(64), clinic_open BOOLEAN NOT NULL, status VARCHAR(16) NOT NULL, "
+            "navigator VARCHAR(64), created FLOAT NOT NULL, updated FLOAT NOT NULL)"))
+        db.execute(sa.text(
+            "INSERT INTO staff_handoffs (sender_id, conversation, channel, reason, clinic_open, status, created, updated) "
+            "VALUES ('conversation-old', 'key-old', 'webchat', 'asked', 1, 'open', 1, 1)"))
+    store = SQLStaffStore(engine)
+    store.open_handoff(HandoffRequest("conversation-new", "webchat", "asked", True, language="es"))
+    assert {(e["sender_id"], e["language"]) for e in store.queue()} == {("conversation-old", None), ("conversation-new", "es")}

@@ -102,7 +102,7 @@ async def keep_confirmed_callback(agent: Any, sender_id: str, form: Mapping[str,
             raise crypto.NoKey("no store or no caller ID")
         handoff = desk.latest_handoff(sender_id) or {}
         desk.add_callback(conversation_key(sender_id), "twilio_ivr", handoff.get("reason") or "transfer_unanswered",
-                          handoff.get("topic"), phone.e164(caller))
+                          handoff.get("topic"), phone.e164(caller), language=handoff.get("language"))
     except crypto.NoKey:
         logger.error("phone line: call %s: the call back could not be kept", sender_id[:12])
         return await run_staff_action(agent, sender_id, "action_callback_failed")

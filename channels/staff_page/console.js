@@ -14,6 +14,8 @@
     safety: "Safety event", transfer_unanswered: "Transfer not answered", callback: "Call back"
   };
   var CHANNELS = { webchat: "Chat page", twilio_ivr: "Phone", alexa: "Smart speaker", rest: "App" };
+  // a conversation in another language than English is marked, so the navigator answers or calls back in it
+  var LANGUAGES = { es: "In Spanish" };
   var STATUSES = { open: "For follow-up", waiting: "Waiting in chat", taken: "In a chat", missed: "Nobody took it" };
   var AUTHORS = { person: "Person", navigator: "Navigator", assistant: "Assistant", assistant_reply: "Assistant",
                   alert: "Alert" };
@@ -63,6 +65,7 @@
     var parts = [CHANNELS[entry.channel] || entry.channel, REASONS[entry.reason] || entry.reason];
     if (entry.safety) parts[1] = "Safety event: " + entry.safety;
     if (entry.topic) parts.push("about " + entry.topic.replace(/_/g, " "));
+    if (LANGUAGES[entry.language]) parts.push(LANGUAGES[entry.language]);
     parts.push(entry.clinic_open ? "in staff hours" : "after hours");
     return parts.join(" \u00b7 ");
   }
@@ -100,6 +103,7 @@
       item.appendChild(link);
       item.appendChild(el("span", null, " " + (CHANNELS[request.channel] || request.channel) + " \u00b7 " +
         (REASONS[request.reason] || request.reason) + (request.topic ? " \u00b7 about " + request.topic.replace(/_/g, " ") : "") +
+        (LANGUAGES[request.language] ? " \u00b7 " + LANGUAGES[request.language] : "") +
         " \u00b7 asked " + when(request.created) + " \u00b7 deleted by " + when(request.expires) + " "));
       var done = el("button", "quiet-button callback-done", "Called: delete");
       done.type = "button";

@@ -48,7 +48,9 @@ def fit_temperature(scores: np.ndarray, gold: np.ndarray) -> float:
 class LogisticRegressionWithC(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "calibration_folds": 3}
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "calibration_folds": 3,
+                # the folds are fitted side by side (training time; the temperature is the same)
+                "calibration_jobs": 2}
 
     def __init__(self, config: Dict[Text, Any], *args: Any) -> None:
         super().__init__(config, *args)
@@ -63,7 +65,8 @@ class LogisticRegressionWithC(LogisticRegressionClassifier):
         folds = int(self.config["calibration_folds"])
         if X.shape[0] and folds >= 2 and min(y.count(label) for label in set(y)) >= folds:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
-            scores = cross_val_predict(clone(self.clf), X, y, cv=splitter, method="decision_function")
+            scores = cross_val_predict(clone(self.clf), X, y, cv=splitter, method="decision_function",
+                                         n_jobs=int(self.config["calibration_jobs"]))
             classes = sorted(set(y))
             self.temperature = fit_temperature(scores, np.array([classes.index(label) for label in y]))
             logger.debug("intent classifier temperature %.2f", self.temperature)

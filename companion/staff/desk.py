@@ -26,6 +26,7 @@ class HandoffRequest:
     topic: Optional[str] = None
     safety: Optional[str] = None  # crisis, emergency, disclosure
     live: bool = False  # a chat that waits for a navigator to join
+    language: Optional[str] = None  # the conversation's language: en, es
 
     @property
     def conversation(self) -> str:

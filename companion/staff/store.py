@@ -53,6 +53,7 @@ class SQLStaffStore:
     def _begin(self):
         if not self._ready:
             t.metadata.create_all(self.engine)
+            t.add_missing_columns(self.engine)
             self._ready = True
         return self.engine.begin()
 
@@ -68,6 +69,8 @@ class SQLStaffStore:
             ).first()
             if current is not None:
                 changes: Dict[str, Any] = {"updated": now, "clinic_open": request.clinic_open}
+                if request.language:
+                    changes.update(language=request.language)
                 if request.safety:
                     changes.update(safety=request.safety)
                 elif current.safety is None:
@@ -81,7 +84,7 @@ class SQLStaffStore:
             else:
                 entry = db.execute(t.handoffs.insert().values(
                     sender_id=request.sender_id, conversation=request.conversation, channel=request.channel,
-                    reason=request.reason, safety=request.safety, topic=request.topic,
+                    reason=request.reason, safety=request.safety, topic=request.topic, language=request.language,
                     clinic_open=request.clinic_open, status=status, created=now, updated=now,
                 )).inserted_primary_key[0]
         return entry
@@ -241,13 +244,14 @@ class SQLStaffStore:
         return [dict(row) for row in rows]
 
     # --- call back requests ---------------------------------------------------------
-    def add_callback(self, conversation: str, channel: str, reason: str, topic: Optional[str], number: str) -> int:
+    def add_callback(self, conversation: str, channel: str, reason: str, topic: Optional[str], number: str,
+                     language: Optional[str] = None) -> int:
         """Keeps a call back request the person said yes to; the number only encrypted (crypto.NoKey without a key)."""
         now = time.time()
         sealed = crypto.encrypt(number)
         with self._begin() as db:
             return db.execute(t.callbacks.insert().values(
-                conversation=conversation, channel=channel, reason=reason, topic=topic, number=sealed,
+                conversation=conversation, channel=channel, reason=reason, topic=topic, language=language, number=sealed,
                 created=now, expires=now + settings.retention_days() * 86400,
             )).inserted_primary_key[0]
 

@@ -51,6 +51,8 @@ handoffs = sa.Table(
     sa.Column("reason", sa.String(32), nullable=False),
     sa.Column("safety", sa.String(32)),
     sa.Column("topic", sa.String(64)),
+    # the conversation's language (en, es): the language to answer or call back in
+    sa.Column("language", sa.String(8)),
     sa.Column("clinic_open", sa.Boolean, nullable=False),
     # open (for follow-up), waiting (a chat waiting for a navigator), taken, missed, returned, closed
     sa.Column("status", sa.String(16), nullable=False, index=True),
@@ -77,8 +79,23 @@ callbacks = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("reason", sa.String(32), nullable=False),
     sa.Column("topic", sa.String(64)),
+    sa.Column("language", sa.String(8)),
     # Fernet ciphertext of the E.164 number: the only place a number is kept
     sa.Column("number", sa.Text, nullable=False),
     sa.Column("created", sa.Float, nullable=False),
     sa.Column("expires", sa.Float, nullable=False, index=True),
 )
+
+# columns added after the tables were first created: create_all never alters an existing table
+ADDED_COLUMNS = ((handoffs, "language"), (callbacks, "language"))
+
+
+def add_missing_columns(engine: "sa.engine.Engine") -> None:
+    """Adds the nullable columns a database created by an earlier version lacks."""
+    inspector = sa.inspect(engine)
+    for table, name in ADDED_COLUMNS:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        if name not in present:
+            column = table.c[name]
+            with engine.begin() as db:
+                db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {column.type.compile(engine.dialect)}"))
