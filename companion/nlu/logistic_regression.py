@@ -70,7 +70,12 @@ class LogisticRegressionWithC(LogisticRegressionClassifier):
             classes = sorted(set(y))
             self.temperature = fit_temperature(scores, np.array([classes.index(label) for label in y]))
             logger.debug("intent classifier temperature %.2f", self.temperature)
-        return super().train(training_data)
+        if X.shape[0] == 0:
+            return super().train(training_data)
+        # the parent's train would build the same matrix again (a sixth of the training time)
+        self.clf.fit(X, y)
+        self.persist()
+        return self._resource
 
     def persist(self) -> None:
         super().persist()
