@@ -339,9 +339,8 @@ class StaffConsoleInput(InputChannel):
                 desk.record_audit(session["username"], "view_callbacks")
                 self._callbacks_seen[session["username"]] = (shown_ids, time.monotonic())
             shown = [{"id": r["id"], "conversation": r["conversation"][:12], "channel": r["channel"],
-                      "reason": r["reason"], "topic": r["topic"], "language": r.get("language"), "number": r["number"],
-                      "created": r["created"],
-                      "expires": r["expires"]} for r in requests]
+                      "reason": r["reason"], "topic": r["topic"], "language": r["language"], "number": r["number"],
+                      "created": r["created"], "expires": r["expires"]} for r in requests]
             return _json({"callbacks": shown})
 
         @staff.route("/api/callbacks/<entry:int>/done", methods=["POST"])

@@ -210,7 +210,6 @@ def test_a_chat_nobody_takes_is_told_so_and_can_ask_for_a_call_back(staffed, nav
     assert requests.post(form, json={"conversation": stranger.id, "number": "612-555-0111"}, timeout=30).status_code == 422
 
 
-
 def test_a_spanish_chat_is_marked_in_the_queue_and_its_call_back_is_asked_for_in_spanish(staffed, navigator):
     chat = ChatPage(staffed)
     chat.say("hola")
@@ -232,6 +231,7 @@ def test_a_spanish_chat_is_marked_in_the_queue_and_its_call_back_is_asked_for_in
     stranger.say("hola, tengo una pregunta")
     not_asked = requests.post(form, json={"conversation": stranger.id, "number": "612-555-0111"}, timeout=30)
     assert not_asked.status_code == 422 and "no pidió" in not_asked.json()["error"]
+
 
 # --- the phone line -----------------------------------------------------------------------
 
