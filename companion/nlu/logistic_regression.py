@@ -21,6 +21,8 @@ import logging
 from typing import Any, Dict, List, Text
 
 import numpy as np
+import scipy.sparse
+from scipy.sparse import csr_matrix
 from scipy.special import log_softmax, softmax
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,8 +30,11 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from companion.nlu.cross_validation import fit_with_held_out_scores
 
 logger = logging.getLogger(__name__)
 
@@ -58,22 +63,22 @@ class LogisticRegressionWithC(LogisticRegressionClassifier):
         self.temperature = 1.0
 
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.base import clone
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import StratifiedKFold
 
         X, y = self._create_training_matrix(training_data)
+        if X.shape[0] == 0:
+            return super().train(training_data)
         folds = int(self.config["calibration_folds"])
-        if X.shape[0] and folds >= 2 and min(y.count(label) for label in set(y)) >= folds:
+        if folds >= 2 and min(y.count(label) for label in set(y)) >= folds:
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=42)
-            scores = cross_val_predict(clone(self.clf), X, y, cv=splitter, method="decision_function",
-                                         n_jobs=int(self.config["calibration_jobs"]))
+            self.clf, scores = fit_with_held_out_scores(self.clf, X, y, splitter, "decision_function",
+                                                        int(self.config["calibration_jobs"]))
             classes = sorted(set(y))
             self.temperature = fit_temperature(scores, np.array([classes.index(label) for label in y]))
             logger.debug("intent classifier temperature %.2f", self.temperature)
-        if X.shape[0] == 0:
-            return super().train(training_data)
-        # the parent's train would build the same matrix again (a sixth of the training time)
-        self.clf.fit(X, y)
+        else:
+            # the parent's train would build the same matrix again (a sixth of the training time)
+            self.clf.fit(X, y)
         self.persist()
         return self._resource
 
@@ -92,6 +97,20 @@ class LogisticRegressionWithC(LogisticRegressionClassifier):
         except (ValueError, FileNotFoundError, KeyError):
             component.temperature = 1.0
         return component
+
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        """The same matrix as Rasa's (each message's sentence features, one block per featurizer), stacked a
+        featurizer at a time. Rasa combined every message's features, sequences included, and built three
+        matrices for each (16 s of training on 13,000 examples)."""
+        blocks = [[f.features for f in m.features
+                   if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()] for m in messages]
+        dense = any(f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_dense()
+                    for m in messages for f in m.features)
+        if dense or not blocks or not blocks[0] or len({len(b) for b in blocks}) != 1:
+            return super()._create_X(messages)
+        columns = [scipy.sparse.vstack([b[k] for b in blocks]) for k in range(len(blocks[0]))]
+        matrix = scipy.sparse.hstack(columns, format="csr")
+        return matrix.astype(np.result_type(matrix.dtype, np.float64), copy=False)
 
     def process(self, messages: List[Message]) -> List[Message]:
         weights = getattr(self.clf, "coef_", None)

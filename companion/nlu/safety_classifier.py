@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline, make_union
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -39,6 +39,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from companion import safety
+from companion.nlu.cross_validation import fit_with_held_out_scores
 
 logger = logging.getLogger(__name__)
 
@@ -140,12 +141,11 @@ class SafetyClassifier(GraphComponent):
             smallest = min(labels.count(label) for label in set(labels))
             folds = max(2, min(int(self.config["folds"]), smallest))
             splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
-            probabilities = cross_val_predict(model, texts, labels, cv=splitter, method="predict_proba",
-                                              n_jobs=int(self.config["n_jobs"]))
+            self.model, probabilities = fit_with_held_out_scores(model, texts, labels, splitter, "predict_proba",
+                                                                 int(self.config["n_jobs"]))
             classes = sorted(set(labels))
             self.threshold = pick_threshold(probabilities, classes, labels, float(self.config["threshold_floor"]),
                                             float(self.config["threshold_ceiling"]), float(self.config["max_false_alarms"]))
-            self.model = model.fit(texts, labels)
             self._prepare_for_prediction()
         with self._storage.write_to(self._resource) as directory:
             joblib.dump({"model": self.model, "threshold": self.threshold}, directory / MODEL_FILE)
