@@ -279,6 +279,22 @@ def test_an_unanswered_transfer_offers_a_call_back_and_a_yes_puts_it_in_the_cons
         assert db.execute("SELECT COUNT(*) FROM staff_callbacks WHERE id = ?", (mine[0]["id"],)).fetchone()[0] == 0
 
 
+def test_a_spanish_caller_nobody_answers_is_offered_a_call_back_in_spanish_and_it_is_marked_spanish(staffed, navigator):
+    caller = "+16125550166"
+    call = Call(staffed, caller=caller)
+    call.start()
+    call.press("9")
+    transfer = call.say("quiero hablar con una persona")
+    assert transfer.dialled == "+16125550100"
+    offer = call.transfer_ends("no-answer")
+    assert "nadie pudo tomar su llamada" in offer.said and "termina en 0166" in offer.prompt
+    assert offer.gather.get("language") == "es-US"
+    confirmed = call.say("sí")
+    assert "le llamará" in confirmed.said
+    mine = [r for r in navigator.get("/api/callbacks").json()["callbacks"] if r["number"] == caller]
+    assert [(r["channel"], r["language"]) for r in mine] == [("twilio_ivr", "es")]
+
+
 def test_a_no_to_the_call_back_keeps_nothing(staffed, navigator):
     call = Call(staffed, caller="+16125550177")
     call.start()
