@@ -22,13 +22,13 @@ def _rows(data: Any, index: np.ndarray) -> Any:
     return [data[i] for i in index] if isinstance(data, list) else data[index]
 
 
-def _fit(estimator: Any, data: Any, labels: Sequence[str], index: np.ndarray) -> Any:
-    return clone(estimator).fit(_rows(data, index), [labels[i] for i in index])
+def _fit(estimator: Any, data: Any, labels: Sequence[str]) -> Any:
+    return clone(estimator).fit(data, list(labels))
 
 
 def _held_out_scores(estimator: Any, data: Any, labels: Sequence[str], train: np.ndarray, held_out: np.ndarray,
                      method: str, classes: List[str]) -> np.ndarray:
-    model = _fit(estimator, data, labels, train)
+    model = _fit(estimator, _rows(data, train), [labels[i] for i in train])
     if list(model.classes_) != classes:
         raise ValueError("a cross-validation fold is missing a label; use fewer folds")
     return np.asarray(getattr(model, method)(_rows(data, held_out))).reshape(len(held_out), -1)
@@ -43,7 +43,7 @@ def fit_with_held_out_scores(estimator: Any, data: Any, labels: Sequence[str], s
     """
     classes = sorted(set(labels))
     folds = list(splitter.split(np.zeros(len(labels)), labels))
-    jobs = [delayed(_fit)(estimator, data, labels, np.arange(len(labels)))]
+    jobs = [delayed(_fit)(estimator, data, labels)]
     jobs += [delayed(_held_out_scores)(estimator, data, labels, train, held_out, method, classes)
              for train, held_out in folds]
     final, *fold_scores = Parallel(n_jobs=n_jobs)(jobs)

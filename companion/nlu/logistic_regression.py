@@ -102,13 +102,11 @@ class LogisticRegressionWithC(LogisticRegressionClassifier):
         """The same matrix as Rasa's (each message's sentence features, one block per featurizer), stacked a
         featurizer at a time. Rasa combined every message's features, sequences included, and built three
         matrices for each (16 s of training on 13,000 examples)."""
-        blocks = [[f.features for f in m.features
-                   if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()] for m in messages]
-        dense = any(f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_dense()
-                    for m in messages for f in m.features)
-        if dense or not blocks or not blocks[0] or len({len(b) for b in blocks}) != 1:
+        blocks = [[f for f in m.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE] for m in messages]
+        if (not blocks or not blocks[0] or len({len(b) for b in blocks}) != 1
+                or any(f.is_dense() for b in blocks for f in b)):
             return super()._create_X(messages)
-        columns = [scipy.sparse.vstack([b[k] for b in blocks]) for k in range(len(blocks[0]))]
+        columns = [scipy.sparse.vstack([b[k].features for b in blocks]) for k in range(len(blocks[0]))]
         matrix = scipy.sparse.hstack(columns, format="csr")
         return matrix.astype(np.result_type(matrix.dtype, np.float64), copy=False)
 

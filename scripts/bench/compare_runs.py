@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 from pathlib import Path
@@ -69,7 +70,7 @@ def table(before: List[Dict], after: List[Dict]) -> str:
         if not a or not b:
             continue
         ratio, low, high = ratio_interval(b, a)
-        within = "yes" if low <= 1 <= high else "no" if low == low else "?"
+        within = "?" if math.isnan(low) else "yes" if low <= 1 <= high else "no"
         lines.append(
             f"| {label} | {statistics.mean(b):.1f} ({min(b):.1f}-{max(b):.1f}) "
             f"| {statistics.mean(a):.1f} ({min(a):.1f}-{max(a):.1f}) | {ratio:.2f} | {low:.2f}-{high:.2f} | {within} |")
