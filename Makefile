@@ -97,7 +97,7 @@ eval-independent: setup
 eval-languages: setup
 	$(PY) scripts/evaluate_languages.py
 
-# the spoken chain alone: espeak-ng, PocketSphinx, our model (make eval includes it)
+# the spoken chain alone: espeak-ng and Flite voices, PocketSphinx, our model (make eval includes it)
 eval-speech: setup system-packages
 	$(PY) scripts/evaluate_speech.py
 

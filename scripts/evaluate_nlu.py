@@ -197,6 +197,10 @@ def recommend_threshold(cv_rows: List[Dict], cv_gold: List[str], clarify_cost: f
 
 def speech_part(parser: models.Parser, train: List[data.Example], test: List[data.Example], args, timer: Timer,
                 background: models.BackgroundTraining) -> Dict:
+    """The held-out questions spoken by every voice, recognised, understood; then again with an augmented model.
+
+    The recogniser is the English phone line's: its language models and the augmentation's sentences are the
+    English training data only (the NLU model itself is trained on all of it, as the assistant's is)."""
     from pocketsphinx import get_model_path
 
     from eval import lm
@@ -207,29 +211,31 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
     references = [data.spoken_words(t) for t in texts]
     gold = [e.intent for e in test]
     typed_accuracy = metrics.intent_figures(gold, [r["outcome"] for r in parse_rows(parser, texts)])["accuracy"]
+    english = data.load_training(ROOT, "en")
 
     def workers() -> int:
         return 1 if background.running() else args.workers
 
     # the recognisers: packaged English model, then language models from the training sentences only
-    train_sentences = [data.spoken_words(e.text) for e in train]
+    train_sentences = [data.spoken_words(e.text) for e in english]
     dictionary = lm.write_dictionary(Path(get_model_path("en-us/cmudict-en-us.dict")), SPEECH / "dictionary.dict")
     pronounceable = set(lm.read_dictionary(dictionary))
     closed = lm.closed_domain_lm(train_sentences, SPEECH / "domain-closed.arpa")
+    closed_description = "3-gram LM from the training sentences only (pocketsphinx.lm.ArpaBoLM) + domain pronunciations"
+    recognisers = [(f"{voice.name}, domain-closed", voice, closed_description,
+                    speech.Recogniser("domain-closed", closed, dictionary, voice)) for voice in speech.VOICES]
     general_unigrams = lm.general_unigrams(Path(get_model_path("en-us/en-us.lm.bin")), pronounceable)
     open_lm = lm.open_domain_lm(train_sentences, general_unigrams, pronounceable, SPEECH / "domain-open.arpa")
-    recognisers = [
-        ("domain-closed", "3-gram LM from the training sentences only (pocketsphinx.lm.ArpaBoLM) + domain pronunciations",
-         speech.Recogniser("domain-closed", closed, dictionary)),
-        ("domain-open", "Witten-Bell 2-gram LM from the training sentences, backing off to a 50/50 mix of training and "
-                        "general-English unigrams + domain pronunciations",
-         speech.Recogniser("domain-open", open_lm, dictionary)),
-    ]
+    recognisers.insert(1, ("espeak-ng, domain-open", speech.ESPEAK,
+                           "Witten-Bell 2-gram LM from the training sentences, backing off to a 50/50 mix of training "
+                           "and general-English unigrams + domain pronunciations",
+                           speech.Recogniser("domain-open", open_lm, dictionary)))
     if args.general_recogniser:  # about 1.2 s an utterance on 2 cores, four times the domain models' cost
-        recognisers.insert(0, ("general", "PocketSphinx en-us as packaged (general English 3-gram LM, CMU dictionary)",
+        recognisers.insert(0, ("espeak-ng, general", speech.ESPEAK,
+                               "PocketSphinx en-us as packaged (general English 3-gram LM, CMU dictionary)",
                                speech.Recogniser("general")))
     attempts, transcripts = [], {}
-    for name, description, recogniser in recognisers:
+    for name, voice, description, recogniser in recognisers:
         with timer.part(f"speech: recognise held-out ({name})"):
             heard = recogniser.transcribe(texts, workers())
         hypotheses = [heard[t] for t in texts]
@@ -237,7 +243,7 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
         rows = parse_rows(parser, hypotheses)
         figures = metrics.intent_figures(gold, [r["outcome"] for r in rows])
         attempts.append({
-            "name": name, "recogniser": description, "nlu_model": "ours",
+            "name": name, "voice": voice.name, "recogniser": description, "nlu_model": "ours",
             "wer": speech.word_error_rate(references, [h.split() for h in hypotheses]),
             "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"],
             "accuracy_raw": metrics.intent_figures(gold, [r["raw_intent"] for r in rows])["accuracy"],
@@ -246,43 +252,49 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
             "safety_screen": safety_screen_catches(hypotheses, gold),
         })
         print(f"[eval]   {name}: WER {attempts[-1]['wer']:.3f}, intent accuracy {figures['accuracy']:.3f}", flush=True)
-        if name == "domain-closed":
+        if name == "espeak-ng, domain-closed":
             closed_rows = rows
 
-    # augmentation: recogniser transcripts of some training sentences of every intent, added as training examples.
-    # Each third is heard through a domain model built without that third, so no sentence is recognised by a
-    # language model that learned it.
+    # augmentation: recogniser transcripts of some training sentences of every intent, spoken by every voice and
+    # added as training examples. Each third is heard through a domain model built without that third, so no
+    # sentence is recognised by a language model that learned it.
     by_intent: Dict[str, List[data.Example]] = {}
-    for example in train:
+    for example in english:
         by_intent.setdefault(example.intent, []).append(example)
     chosen = [e for examples in by_intent.values()
               for e in examples[::max(1, len(examples) // AUGMENT_PER_INTENT)][:AUGMENT_PER_INTENT]]
-    heard_fold: Dict[str, str] = {}
-    with timer.part(f"speech: recognise {len(chosen)} training sentences for augmentation ({AUGMENT_FOLDS} domain folds)"):
+    heard_fold: Dict[str, Dict[str, str]] = {voice.name: {} for voice in speech.VOICES}
+    with timer.part(f"speech: recognise {len(chosen)} training sentences in {len(speech.VOICES)} voices for "
+                    f"augmentation ({AUGMENT_FOLDS} domain folds)"):
         for fold in range(AUGMENT_FOLDS):
             held = {e.text for e in chosen[fold::AUGMENT_FOLDS]}
-            others = [data.spoken_words(e.text) for e in train if e.text not in held]
+            others = [data.spoken_words(e.text) for e in english if e.text not in held]
             fold_lm = lm.closed_domain_lm(others, SPEECH / f"domain-closed-fold{fold}.arpa")
-            heard_fold.update(speech.Recogniser(f"domain-fold{fold}", fold_lm, dictionary).transcribe(sorted(held), workers()))
-    extra = []
-    for example in chosen:
-        transcript = heard_fold[example.text].strip()
-        if transcript and data.normalise(transcript) != data.normalise(example.text):
-            extra.append(data.Example(example.intent, transcript, transcript, ()))
+            for voice in speech.VOICES:
+                heard_fold[voice.name].update(
+                    speech.Recogniser(f"domain-fold{fold}", fold_lm, dictionary, voice).transcribe(sorted(held), workers()))
+    extra, added = [], set()
+    for voice in speech.VOICES:
+        for example in chosen:
+            transcript = heard_fold[voice.name][example.text].strip()
+            key = (example.intent, data.normalise(transcript))
+            if transcript and data.normalise(transcript) != data.normalise(example.text) and key not in added:
+                added.add(key)
+                extra.append(data.Example(example.intent, transcript, transcript, ()))
     augmented_file = EVAL / "augmented" / "nlu-augmented.yml"
     data.write_nlu_yaml(list(train) + extra, augmented_file,
                         "data/nlu/ plus PocketSphinx transcripts (a domain LM without the sentence's fold) of "
-                        "training sentences of every intent")
+                        "English training sentences of every intent, in every voice")
     with timer.part("speech: train ours on augmented data"):
         augmented = train_quietly("ours-augmented", OURS, augmented_file, args.retrain)
     augmented_parser = models.Parser(augmented.path)
     augmented_typed = metrics.intent_figures(gold, [r["outcome"] for r in parse_rows(augmented_parser, texts)])
-    for name, description, _ in recognisers:
+    for name, voice, description, _ in recognisers:
         rows = parse_rows(augmented_parser, transcripts[name])
         figures = metrics.intent_figures(gold, [r["outcome"] for r in rows])
         base = next(a for a in attempts if a["name"] == name)
         attempts.append({
-            "name": f"{name} + augmented NLU", "recogniser": description,
+            "name": f"{name} + augmented NLU", "voice": voice.name, "recogniser": description,
             "nlu_model": f"ours trained on data/nlu/ + {len(extra)} recogniser transcripts of training sentences",
             "wer": base["wer"], "accuracy": figures["accuracy"], "macro_f1": figures["macro_f1"],
             "accuracy_raw": metrics.intent_figures(gold, [r["raw_intent"] for r in rows])["accuracy"],
@@ -290,19 +302,21 @@ def speech_part(parser: models.Parser, train: List[data.Example], test: List[dat
         })
     # examples from the training sentences: the held-out questions' texts stay out of the report
     step = max(1, len(chosen) // 10)
-    examples = [{"text": e.text, "intent": e.intent, "domain": heard_fold[e.text]} for e in chosen[::step][:10]]
+    examples = [{"text": e.text, "intent": e.intent, **{v.name: heard_fold[v.name][e.text] for v in speech.VOICES}}
+                for e in chosen[::step][:10]]
     return {
         "questions": len(texts),
         "typed_accuracy": typed_accuracy,
         "typed_safety_screen": safety_screen_catches(texts, gold),
         "attempts": attempts,
+        "voices": [{"name": v.name, "description": v.description, "synthesis": v.synthesis()} for v in speech.VOICES],
         "augmentation": {"transcripts_added": len(extra), "sentences_recognised": len(chosen),
+                         "voices": len(speech.VOICES),
                          "typed_accuracy_augmented_model": augmented_typed["accuracy"],
                          "typed_macro_f1_augmented_model": augmented_typed["macro_f1"],
                          "train_seconds": round(augmented.train_seconds, 1)},
         "examples": examples,
         "domain_closed_threshold_table": metrics.threshold_table(closed_rows, gold, THRESHOLDS, AMBIGUITY),
-        "synthesis": " ".join(speech.ESPEAK) + " -w x.wav TEXT; sox x.wav -r 16000 -c 1 -b 16 y.wav",
     }
 
 
@@ -401,14 +415,15 @@ def run(args: argparse.Namespace) -> int:
         }
 
     # 5. spoken robustness (the default model keeps training meanwhile)
-    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    missing = [tool for tool in ("espeak-ng", "flite", "sox") if shutil.which(tool) is None]
     if missing and not args.no_speech:
         print(f"[eval] spoken robustness skipped: {', '.join(missing)} not installed (make system-packages)", flush=True)
     elif not args.no_speech:
         with timer.part("spoken robustness"):
             spoken_test = evaluate_independent.spoken_chain_questions(train)
             result["speech"] = speech_part(ours_parser, train, spoken_test, args, timer, background)
-        result["commands"].append(result["speech"]["synthesis"] + "; pocketsphinx.Decoder(lm=..., dict=...).process_raw(...)")
+        result["commands"].extend(v["synthesis"] + "; pocketsphinx.Decoder(lm=..., dict=...).process_raw(...)"
+                                  for v in result["speech"]["voices"])
 
     # 5b. the independent sets: ours and the logistic-regression choice now, the default below
     independent_results: dict = {}

@@ -3,7 +3,7 @@
 # deployment and the container image drive for real. Safe to run again: it
 # installs only what is missing.
 set -euo pipefail
-packages=(chromium chromium-driver espeak-ng sox postgresql redis-server nginx podman mmdebstrap)
+packages=(chromium chromium-driver espeak-ng flite sox postgresql redis-server nginx podman mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

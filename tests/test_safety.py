@@ -67,6 +67,16 @@ def test_worry_gets_support_not_a_crisis_line(new_chat, phrases):
     ("my husband is gonna kill me if i forget to pick up the kids", None),
     ("the follow up bills are going to kill me", None),
     ("my friend collapsed at work last week, she's okay now", None),
+    ("my uncle had a seizure two weeks ago so hospitals scare me", None),
+    ("my daughter collapsed and she is not breathing", "emergency"),
+    ("he'll beat me to the car, he always does", None),
+    ("he beat me to a pulp last night", "disclosure_abuse"),
+    ("i feel like i got hit by a bus after that squeeze", None),
+    ("my boss will skin me alive if i miss work", None),
+    # how to die without saying "myself"
+    ("how long does it take to die if you stop eating", "crisis"),
+    ("how many days without water before a person dies", "crisis"),
+    ("will i be able to eat before the biopsy", None),
 ])
 def test_the_screen_tells_this_minute_from_an_earlier_time_and_from_idioms(said, kind):
     assert safety.screen(said) == kind

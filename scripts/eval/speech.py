@@ -1,9 +1,11 @@
-"""Spoken robustness: espeak-ng speech, sox to 16 kHz mono 16-bit, PocketSphinx transcripts, word error rate.
+"""Spoken robustness: synthetic callers' speech, sox to 16 kHz mono 16-bit, PocketSphinx transcripts, word error rate.
 
-Wavs and transcripts are cached under build/eval/speech/, keyed by a hash of the
-text (and, for transcripts, of the recogniser's language model and dictionary),
-so reruns only do new work. Decoding runs in a small pool of worker processes,
-each with its own Decoder.
+The callers are VOICES: espeak-ng's formant voice and Flite's voices built from
+recorded speakers (CMU ARCTIC: a US woman, a US man, a Scottish man, and a
+diphone US man). Wavs and transcripts are cached under build/eval/speech/, keyed
+by a hash of the text (and, for transcripts, of the voice and the recogniser's
+language model and dictionary), so reruns only do new work. Decoding runs in a
+small pool of worker processes, each with its own Decoder.
 """
 
 from __future__ import annotations
@@ -16,12 +18,44 @@ import tempfile
 import time
 import wave
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH = ROOT / "build" / "eval" / "speech"
 WAVS = SPEECH / "wav"
-ESPEAK = ["espeak-ng", "-v", "en-us", "-s", "150"]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A synthetic caller: a command that writes TEXT's speech to the wav file OUT."""
+
+    name: str
+    command: Tuple[str, ...]
+    description: str
+
+    @property
+    def wavs(self) -> Path:
+        return WAVS / self.name
+
+    def synthesis(self) -> str:
+        return " ".join(self.command).replace("{out}", "x.wav").replace("{text}", "TEXT") + \
+            "; sox x.wav -r 16000 -c 1 -b 16 y.wav"
+
+
+def _flite(voice: str, who: str) -> Voice:
+    return Voice(f"flite-{voice}", ("flite", "-voice", voice, "-t", "{text}", "-o", "{out}"), f"Flite {voice} ({who})")
+
+
+VOICES: Tuple[Voice, ...] = (
+    Voice("espeak-ng", ("espeak-ng", "-v", "en-us", "-s", "150", "-w", "{out}", "{text}"),
+          "espeak-ng en-us (formant synthesis, no recorded speaker)"),
+    _flite("slt", "a US woman's recordings"),
+    _flite("rms", "a US man's recordings"),
+    _flite("awb", "a Scottish man's recordings"),
+    _flite("kal16", "a US man's diphones"),
+)
+ESPEAK = VOICES[0]
 
 _decoder = None
 
@@ -30,15 +64,16 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def synthesize(text: str) -> Path:
-    """The text as 16 kHz mono 16-bit speech (cached)."""
-    out = WAVS / f"{text_key(text)}.wav"
+def synthesize(text: str, voice: Voice = ESPEAK) -> Path:
+    """The text as 16 kHz mono 16-bit speech in the voice (cached)."""
+    out = voice.wavs / f"{text_key(text)}.wav"
     if not out.exists():
-        WAVS.mkdir(parents=True, exist_ok=True)
+        voice.wavs.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
-            raw, converted = Path(tmp) / "espeak.wav", Path(tmp) / "16k.wav"
+            raw, converted = Path(tmp) / "voice.wav", Path(tmp) / "16k.wav"
             spoken = text if not text.startswith("-") else " " + text
-            subprocess.run(ESPEAK + ["-w", str(raw), spoken], check=True, capture_output=True)
+            command = [part.replace("{out}", str(raw)).replace("{text}", spoken) for part in voice.command]
+            subprocess.run(command, check=True, capture_output=True)
             subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(converted)], check=True, capture_output=True)
             converted.replace(out)
     return out
@@ -51,8 +86,9 @@ def _init_worker(decoder_config: Dict) -> None:
     _decoder = Decoder(loglevel="FATAL", **decoder_config)
 
 
-def _transcribe(text: str) -> Tuple[str, str]:
-    with wave.open(str(synthesize(text)), "rb") as audio:
+def _transcribe(job: Tuple[str, Voice]) -> Tuple[str, str]:
+    text, voice = job
+    with wave.open(str(synthesize(text, voice)), "rb") as audio:
         frames = audio.readframes(audio.getnframes())
     _decoder.start_utt()
     _decoder.process_raw(frames, full_utt=True)
@@ -62,17 +98,19 @@ def _transcribe(text: str) -> Tuple[str, str]:
 
 
 class Recogniser:
-    """PocketSphinx with a given language model and dictionary (None: the packaged English ones)."""
+    """PocketSphinx with a given language model and dictionary (None: the packaged English ones), hearing one voice."""
 
-    def __init__(self, name: str, lm: Optional[Path] = None, dictionary: Optional[Path] = None) -> None:
-        self.name = name
+    def __init__(self, name: str, lm: Optional[Path] = None, dictionary: Optional[Path] = None,
+                 voice: Voice = ESPEAK) -> None:
+        self.name, self.voice = name, voice
         self.config: Dict[str, str] = {}
         digest = hashlib.sha1(b"pocketsphinx-5 default")
+        digest.update(voice.name.encode())
         for key, path in (("lm", lm), ("dict", dictionary)):
             if path is not None:
                 self.config[key] = str(path)
                 digest.update(key.encode() + path.read_bytes())
-        self.cache_file = SPEECH / f"transcripts-{name}-{digest.hexdigest()[:10]}.json"
+        self.cache_file = SPEECH / f"transcripts-{name}-{voice.name}-{digest.hexdigest()[:10]}.json"
 
     def transcribe(self, texts: Sequence[str], workers: int = 2) -> Dict[str, str]:
         """Transcripts for the texts; the cached ones are not decoded again."""
@@ -83,7 +121,7 @@ class Recogniser:
             context = multiprocessing.get_context("spawn")  # no fork of a process that holds TensorFlow
             SPEECH.mkdir(parents=True, exist_ok=True)
             with context.Pool(workers, initializer=_init_worker, initargs=(self.config,)) as pool:
-                for n, (text, transcript) in enumerate(pool.imap_unordered(_transcribe, todo, chunksize=2), 1):
+                for n, (text, transcript) in enumerate(pool.imap_unordered(_transcribe, [(t, self.voice) for t in todo], chunksize=2), 1):
                     cache[text_key(text)] = transcript
                     if n % 50 == 0:  # an interrupted run keeps what it did
                         self._save(cache)
