@@ -48,7 +48,7 @@ def speech_markdown(sp: Dict) -> List[str]:
     add = lines.append
     add("## Spoken robustness")
     add("")
-    voices = sp.get("voices") or [{"name": "espeak-ng", "description": "espeak-ng", "synthesis": sp.get("synthesis", "")}]
+    voices = sp["voices"]
     add(f"Each of the {sp.get('questions', 'held-out')} questions of the independent held-out set that have an intent "
         f"(not noise, out of scope or figurative worry; none of them a training sentence, none used for augmentation) "
         f"was spoken by {len(voices)} synthetic callers, transcribed by PocketSphinx 5 and understood by our model, the "
@@ -72,14 +72,10 @@ def speech_markdown(sp: Dict) -> List[str]:
     add("")
     add("| voice | WER | our model | augmented model |")
     add("|---|---|---|---|")
+    by_name = {a["name"]: a for a in sp["attempts"]}
     for v in voices:
-        plain = next((a for a in sp["attempts"] if a.get("voice", "espeak-ng") == v["name"]
-                      and a["name"].endswith("domain-closed")), None)
-        augmented = next((a for a in sp["attempts"] if a.get("voice", "espeak-ng") == v["name"]
-                          and a["name"].endswith("domain-closed + augmented NLU")), None)
-        if plain:
-            add(f"| {v['name']} | {pct(plain['wer'])} | {pct(plain['accuracy'])} | "
-                f"{pct(augmented['accuracy']) if augmented else '—'} |")
+        plain, augmented = by_name[f"{v['name']}, domain-closed"], by_name[f"{v['name']}, domain-closed + augmented NLU"]
+        add(f"| {v['name']} | {pct(plain['wer'])} | {pct(plain['accuracy'])} | {pct(augmented['accuracy'])} |")
     add("")
     add("espeak-ng's formant voice was made by rule, not from anyone's recordings, and is far from the human speech "
         "PocketSphinx's acoustic model learned; Flite's voices are built from recorded speakers, so they are nearer a "
@@ -95,7 +91,7 @@ def speech_markdown(sp: Dict) -> List[str]:
     aug = sp["augmentation"]
     add("")
     add(f"Augmentation: {aug['sentences_recognised']} English training sentences (up to 12 of each intent) were spoken "
-        f"{'by every voice ' if aug.get('voices', 1) > 1 else ''}and recognised with a domain model built without the "
+        f"by every voice and recognised with a domain model built without the "
         f"sentence's third; "
         f"{aug['transcripts_added']} transcripts that differ from the text were added with the sentence's intent. "
         f"The augmented model's typed accuracy is {pct(aug['typed_accuracy_augmented_model'])} "
@@ -115,7 +111,7 @@ def speech_markdown(sp: Dict) -> List[str]:
     add("| text (intent) | " + " | ".join(names) + " (each a domain model without the text's third) |")
     add("|---" * (len(names) + 1) + "|")
     for x in sp["examples"]:
-        add(f"| {x['text']} ({x['intent']}) | " + " | ".join(x.get(n, x.get("domain", "")) for n in names) + " |")
+        add(f"| {x['text']} ({x['intent']}) | " + " | ".join(x[n] for n in names) + " |")
     add("")
     add("Fallback on the domain-closed recogniser's transcripts of espeak-ng (our model):")
     add("")

@@ -24,6 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH = ROOT / "build" / "eval" / "speech"
 WAVS = SPEECH / "wav"
+TO_16K = ("-r", "16000", "-c", "1", "-b", "16")  # sox: what the recogniser's acoustic model expects
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Voice:
 
     def synthesis(self) -> str:
         return " ".join(self.command).replace("{out}", "x.wav").replace("{text}", "TEXT") + \
-            "; sox x.wav -r 16000 -c 1 -b 16 y.wav"
+            "; sox x.wav " + " ".join(TO_16K) + " y.wav"
 
 
 def _flite(voice: str, who: str) -> Voice:
@@ -74,7 +75,7 @@ def synthesize(text: str, voice: Voice = ESPEAK) -> Path:
             spoken = text if not text.startswith("-") else " " + text
             command = [part.replace("{out}", str(raw)).replace("{text}", spoken) for part in voice.command]
             subprocess.run(command, check=True, capture_output=True)
-            subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(converted)], check=True, capture_output=True)
+            subprocess.run(["sox", str(raw), *TO_16K, str(converted)], check=True, capture_output=True)
             converted.replace(out)
     return out
 
